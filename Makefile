@@ -1,0 +1,45 @@
+# podcast-digest-deploy: the two commands a newcomer needs are `make lab`
+# and `make test`; each runs `make setup` first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LAB := molecule/resources/lab
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help setup lint check-repo test lab lab-down clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+# Reinstalls only when requirements.txt changed: a no-op run takes well under a second.
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(STAMP)  ## Create .venv with the pinned toolchain (idempotent)
+
+lint: setup  ## yamllint and ansible-lint (production profile), zero findings
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint
+
+check-repo: setup  ## Repository checks: precedence, collections, vault hygiene
+	$(BIN)/pytest -q -p no:cacheprovider molecule/resources/tests
+
+test: setup  ## Lint, repository checks, then every Molecule scenario; prints "N passed, N failed"
+	$(LAB)/run-tests.sh
+
+lab: setup  ## Bring up the lab host over SSH and deploy it with deploy.yml
+	$(LAB)/lab-host.sh up
+
+lab-down:  ## Remove everything the lab made
+	$(LAB)/lab-host.sh down
+
+clean: lab-down  ## lab-down, then remove .venv and caches
+	rm -rf $(VENV) .cache

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Lab tooling: the Docker engine, the test-host images and the lab network.
+#
+# Everything here works with no container registry: base images come from
+# debootstrap against the Debian mirror and are imported into the local
+# engine. Every image is tagged by a hash of its inputs and rebuilt only when
+# those inputs change; a stable ":lab" tag points at the current build.
+#
+#   lab.sh engine          make sure a Docker engine answers (installs one on Debian as root)
+#   lab.sh images          build (or reuse) the base and test-host images
+#   lab.sh network         create the lab network the test hosts share
+#   lab.sh all             all of the above
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+IMAGES_DIR=$(cd "$LAB_DIR/../images" && pwd)
+LAB_NETWORK=${LAB_NETWORK:-pdd-lab}
+LAB_PREFIX=${LAB_PREFIX:-pdd-lab}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# Suites the lab builds host images for: trixie is the end-to-end target
+# (the only Debian with Compose v2 packaged); bookworm exercises the
+# refusal and upstream-repository paths of the docker role.
+LAB_SUITES=${LAB_SUITES:-trixie bookworm}
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Hash of a set of inputs (strings and files), used as an image tag.
+inputs_hash() {
+  local item
+  for item in "$@"; do
+    if [[ -d $item ]]; then
+      (cd "$item" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    elif [[ -f $item ]]; then
+      sha256sum <"$item"
+    else
+      printf '%s\n' "$item"
+    fi
+  done | sha256sum | cut -c1-12
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+cmd_engine() {
+  if docker info >/dev/null 2>&1; then
+    log "Docker engine answers: $(docker version --format '{{.Server.Version}}')"
+    return
+  fi
+  if [[ $(id -u) -ne 0 ]] || ! grep -qi '^ID=debian' /etc/os-release 2>/dev/null; then
+    die "no Docker engine answers. Install and start Docker Engine (Debian: apt-get install docker.io; elsewhere: Docker Desktop or Docker Engine), then re-run."
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "installing docker.io from the Debian mirror"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null; }
+  fi
+  log "starting dockerd (no systemd on this machine: run in the background)"
+  mkdir -p /var/log
+  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  local i
+  for i in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && { log "Docker engine up"; return; }
+    sleep 1
+  done
+  die "dockerd did not answer within 60 s; see /var/log/dockerd.log"
+}
+
+# debootstrap a minimal Debian and import it as an image.
+build_base() {
+  local suite=$1 tag name
+  tag=$(inputs_hash "debootstrap minbase $suite $DEBIAN_MIRROR v1")
+  name="$LAB_PREFIX/base-$suite"
+  if image_exists "$name:$tag"; then
+    docker tag "$name:$tag" "$name:lab"
+    log "base $suite: reusing $name:$tag"
+    return
+  fi
+  command -v debootstrap >/dev/null 2>&1 || {
+    [[ $(id -u) -eq 0 ]] || die "debootstrap is missing: apt-get install debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
+  }
+  local root
+  root=$(mktemp -d /var/tmp/pdd-debootstrap.XXXXXX)
+  log "base $suite: debootstrap from $DEBIAN_MIRROR (about a minute)"
+  debootstrap --variant=minbase "$suite" "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1 \
+    || { tail -n 20 "$root.log" >&2; die "debootstrap $suite failed"; }
+  # Images must not carry the build machine's resolver or hostname.
+  rm -f "$root/etc/resolv.conf" "$root/etc/hostname"
+  tar -C "$root" -c . | docker import \
+    --change 'ENV DEBIAN_FRONTEND=noninteractive' \
+    --change 'CMD ["/bin/bash"]' - "$name:$tag" >/dev/null
+  rm -rf "$root" "$root.log"
+  docker tag "$name:$tag" "$name:lab"
+  log "base $suite: built $name:$tag"
+}
+
+# Build an image from molecule/resources/images/<dir> on top of a parent.
+# build_image <dir> <image name> <parent image> [extra build args...]
+build_image() {
+  local dir=$1 name=$2 parent=$3; shift 3
+  local parent_id tag
+  parent_id=$(docker image inspect --format '{{.Id}}' "$parent")
+  tag=$(inputs_hash "$IMAGES_DIR/$dir" "$parent_id" "$@")
+  if image_exists "$name:$tag"; then
+    docker tag "$name:$tag" "$name:lab"
+    log "$name: reusing :$tag"
+    return
+  fi
+  log "$name: building :$tag"
+  local args=() a
+  for a in "$@"; do args+=(--build-arg "$a"); done
+  docker build -q --build-arg "BASE_IMAGE=$parent" "${args[@]}" \
+    -t "$name:$tag" -t "$name:lab" "$IMAGES_DIR/$dir" >/dev/null
+}
+
+cmd_images() {
+  local suite
+  for suite in $LAB_SUITES; do
+    build_base "$suite"
+    build_image host "$LAB_PREFIX/host-$suite" "$LAB_PREFIX/base-$suite:lab"
+  done
+}
+
+cmd_network() {
+  docker network inspect "$LAB_NETWORK" >/dev/null 2>&1 \
+    || docker network create "$LAB_NETWORK" >/dev/null
+  log "network $LAB_NETWORK ready"
+}
+
+# Sourced by the other lab scripts for its functions; run as a command otherwise.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  case ${1:-all} in
+    engine) cmd_engine ;;
+    images) cmd_engine; cmd_images ;;
+    network) cmd_engine; cmd_network ;;
+    all) cmd_engine; cmd_images; cmd_network ;;
+    *) die "unknown command: $1 (engine | images | network | all)" ;;
+  esac
+fi
