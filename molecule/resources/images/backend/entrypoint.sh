@@ -11,7 +11,7 @@ set -eu
 secrets_dir=${SECRETS_DIR:-/run/secrets}
 if [ -d "$secrets_dir" ]; then
   for file in "$secrets_dir"/*; do
-    [ -f "$file" ] && [ -r "$file" ] || continue
+    if [ ! -f "$file" ] || [ ! -r "$file" ]; then continue; fi
     name=${file##*/}
     case $name in
       [a-z]*) ;;

@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# Lab application images and a real private registry, all built offline.
+#
+# The stand-in images (molecule/resources/images/{backend,frontend,redis,nginx})
+# honour the application contract; they are pushed to a TLS + htpasswd
+# registry (Debian's docker-registry) that test hosts on the lab network pull
+# from as registry.lab:5000, as production hosts pull from a private registry.
+#
+#   apps.sh registry       lab CA, registry certificate and htpasswd (once, in
+#                          state/), then run the registry container
+#   apps.sh images         build (or reuse) the images, push them, write
+#                          state/images.yml and print the refs
+#   apps.sh all            registry + images
+#   apps.sh down [--purge] remove the registry container (--purge: and its data)
+#
+# Credentials come from the lab vault (vault_registry_username/password);
+# the password is never printed nor put on a command line.
+set -euo pipefail
+
+APPS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=molecule/resources/lab/lab.sh
+source "$APPS_DIR/lab.sh"
+
+REPO_ROOT=$(cd "$APPS_DIR/../../.." && pwd)
+STATE_DIR=${LAB_STATE_DIR:-$APPS_DIR/state}
+CA_DIR=$STATE_DIR/ca
+# Mounted into the registry container as its /etc/docker/registry.
+REGISTRY_ETC=$STATE_DIR/registry
+# Docker client config of its own: the login stays out of ~/.docker.
+DOCKER_LOGIN_DIR=$STATE_DIR/docker-config
+IMAGES_FILE=$STATE_DIR/images.yml
+
+REGISTRY_CONTAINER=$LAB_PREFIX-registry
+REGISTRY_VOLUME=$LAB_PREFIX-registry-data
+REGISTRY_ALIAS=registry.lab
+REGISTRY_PORT=5000
+# The host engine pushes over the published port; test hosts pull by alias.
+PUSH_REGISTRY=127.0.0.1:$REGISTRY_PORT
+PULL_REGISTRY=$REGISTRY_ALIAS:$REGISTRY_PORT
+# Fixed in images/registry/Dockerfile; the key is made readable to it only.
+REGISTRY_GID=998
+APP_NAMESPACE=podcast-digest
+# Frontend images bake the public origin in at build time, as Next.js does.
+LAB_PUBLIC_URL=${LAB_PUBLIC_URL:-https://podcast.lab.test}
+
+if [[ -z ${VENV:-} ]]; then
+  if [[ -d $REPO_ROOT/.venv ]]; then VENV=$REPO_ROOT/.venv; else VENV=/tmp/probe-venv; fi
+fi
+VAULT_FILE=$REPO_ROOT/inventories/lab/group_vars/lab/vault.yml
+VAULT_PASSWORD_FILE=$APPS_DIR/vault-password.txt
+
+REGISTRY_USER=
+REGISTRY_PASSWORD=
+
+# --- credentials --------------------------------------------------------------
+
+load_credentials() {
+  [[ -n $REGISTRY_USER ]] && return
+  [[ -x $VENV/bin/ansible-vault ]] || die "no ansible-vault in $VENV/bin (set VENV to the project's virtualenv)"
+  local creds
+  creds=$("$VENV/bin/ansible-vault" view --vault-id "lab@$VAULT_PASSWORD_FILE" "$VAULT_FILE" \
+    | "$VENV/bin/python3" -c '
+import sys, yaml
+data = yaml.safe_load(sys.stdin)
+user, password = data["vault_registry_username"], data["vault_registry_password"]
+if not user or not password or "\n" in user + password:
+    sys.exit("vault_registry_username/password must be non-empty single lines")
+print(user)
+print(password)
+') || die "cannot read the registry credentials from $VAULT_FILE"
+  REGISTRY_USER=${creds%%$'\n'*}
+  REGISTRY_PASSWORD=${creds#*$'\n'}
+}
+
+# curl against the registry with the lab CA; credentials go through a config
+# on stdin (-K -), never argv. Usage: registry_curl [--auth] curl-args...
+registry_curl() {
+  local auth=0
+  if [[ ${1:-} == --auth ]]; then auth=1; shift; fi
+  if ((auth)); then
+    local user=${REGISTRY_USER//\\/\\\\} pass=${REGISTRY_PASSWORD//\\/\\\\}
+    user=${user//\"/\\\"}
+    pass=${pass//\"/\\\"}
+    printf 'user = "%s:%s"\n' "$user" "$pass" | curl -K - --cacert "$CA_DIR/ca.crt" -sS "$@"
+  else
+    curl --cacert "$CA_DIR/ca.crt" -sS "$@"
+  fi
+}
+
+# --- certificates and htpasswd ---------------------------------------------------
+
+ensure_tool() { # ensure_tool <command> <Debian package>
+  command -v "$1" >/dev/null 2>&1 && return
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    die "$1 is missing: install $2"
+  fi
+  log "installing $2"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; }
+}
+
+# Valid for at least 30 more days?
+cert_fresh() { [[ -f $1 ]] && openssl x509 -checkend $((30 * 86400)) -noout -in "$1" >/dev/null 2>&1; }
+
+ensure_ca() {
+  if [[ -f $CA_DIR/ca.key ]] && cert_fresh "$CA_DIR/ca.crt"; then return; fi
+  log "creating the lab CA in $CA_DIR"
+  install -d -m 0700 "$CA_DIR"
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$CA_DIR/ca.key" -out "$CA_DIR/ca.crt" -days 3650 -subj "/CN=pdd-lab CA" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -addext "subjectKeyIdentifier=hash" 2>/dev/null
+  chmod 0600 "$CA_DIR/ca.key"
+  chmod 0644 "$CA_DIR/ca.crt"
+  # A new CA invalidates the server certificate.
+  rm -f "$REGISTRY_ETC/tls.crt"
+}
+
+ensure_server_cert() {
+  local crt=$REGISTRY_ETC/tls.crt key=$REGISTRY_ETC/tls.key
+  if [[ -f $key ]] && cert_fresh "$crt" \
+    && openssl verify -CAfile "$CA_DIR/ca.crt" "$crt" >/dev/null 2>&1; then
+    return
+  fi
+  log "issuing the registry certificate for $REGISTRY_ALIAS"
+  local csr
+  csr=$(mktemp)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$key" -out "$csr" -subj "/CN=$REGISTRY_ALIAS" 2>/dev/null
+  # SANs are all that modern clients (Go, Python) check.
+  openssl x509 -req -in "$csr" -CA "$CA_DIR/ca.crt" -CAkey "$CA_DIR/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days 825 -out "$crt" \
+    -extfile <(printf '%s\n' \
+      "basicConstraints=critical,CA:FALSE" \
+      "keyUsage=critical,digitalSignature" \
+      "extendedKeyUsage=serverAuth" \
+      "subjectAltName=DNS:$REGISTRY_ALIAS,DNS:localhost,IP:127.0.0.1" \
+      "subjectKeyIdentifier=hash" \
+      "authorityKeyIdentifier=keyid,issuer") 2>/dev/null
+  rm -f "$csr"
+  chmod 0644 "$crt"
+}
+
+ensure_htpasswd() {
+  local file=$REGISTRY_ETC/htpasswd
+  # bcrypt salts differ on every run: keep the file while it still matches,
+  # so the registry is not recreated for nothing.
+  if [[ -f $file ]] && printf '%s' "$REGISTRY_PASSWORD" \
+    | htpasswd -i -v "$file" "$REGISTRY_USER" >/dev/null 2>&1; then
+    return
+  fi
+  log "writing the registry htpasswd (bcrypt) for user $REGISTRY_USER"
+  printf '%s' "$REGISTRY_PASSWORD" | htpasswd -i -B -C 10 -c "$file" "$REGISTRY_USER" 2>/dev/null
+}
+
+write_registry_config() {
+  local tmp
+  tmp=$(mktemp)
+  cat >"$tmp" <<'EOF'
+# Written by molecule/resources/lab/apps.sh.
+version: 0.1
+log:
+  level: info
+  fields:
+    service: registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: /var/lib/docker-registry
+  delete:
+    enabled: true
+http:
+  addr: :5000
+  tls:
+    certificate: /etc/docker/registry/tls.crt
+    key: /etc/docker/registry/tls.key
+  headers:
+    X-Content-Type-Options: [nosniff]
+auth:
+  htpasswd:
+    realm: pdd-lab registry
+    path: /etc/docker/registry/htpasswd
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+EOF
+  if cmp -s "$tmp" "$REGISTRY_ETC/config.yml"; then rm -f "$tmp"; else mv "$tmp" "$REGISTRY_ETC/config.yml"; fi
+  chmod 0644 "$REGISTRY_ETC/config.yml"
+}
+
+# The registry runs as gid 998: it alone may read the key and htpasswd.
+restrict_secrets() {
+  local f
+  for f in "$REGISTRY_ETC/tls.key" "$REGISTRY_ETC/htpasswd"; do
+    if chgrp "$REGISTRY_GID" "$f" 2>/dev/null; then
+      chmod 0640 "$f"
+    else
+      # Not root (a developer laptop): a lab-only key, readable by all.
+      chmod 0644 "$f"
+    fi
+  done
+}
+
+# --- registry ------------------------------------------------------------------
+
+wait_for_registry() {
+  local _ code
+  for _ in $(seq 1 30); do
+    code=$(registry_curl -o /dev/null -w '%{http_code}' "https://$PUSH_REGISTRY/v2/" 2>/dev/null || true)
+    [[ $code == 401 ]] && return
+    sleep 1
+  done
+  docker logs --tail 20 "$REGISTRY_CONTAINER" >&2 || true
+  die "the registry did not answer on https://$PUSH_REGISTRY/v2/ within 30 s (last HTTP code: ${code:-none})"
+}
+
+cmd_registry() {
+  ensure_tool openssl openssl
+  ensure_tool htpasswd apache2-utils
+  load_credentials
+  install -d -m 0755 "$STATE_DIR" "$REGISTRY_ETC"
+  ensure_ca
+  ensure_server_cert
+  ensure_htpasswd
+  write_registry_config
+  restrict_secrets
+
+  build_base trixie
+  build_image registry "$LAB_PREFIX/registry" "$LAB_PREFIX/base-trixie:lab"
+  cmd_network
+
+  # Everything the container depends on, as one hash: same hash, same container.
+  local image_id hash state
+  image_id=$(docker image inspect --format '{{.Id}}' "$LAB_PREFIX/registry:lab")
+  hash=$(inputs_hash "$image_id" "$REGISTRY_ETC" "$LAB_NETWORK $REGISTRY_ALIAS $PUSH_REGISTRY $REGISTRY_VOLUME v1")
+  state=$(docker inspect --format '{{index .Config.Labels "pdd-lab.config-hash"}} {{.State.Running}}' \
+    "$REGISTRY_CONTAINER" 2>/dev/null || true)
+  case $state in
+    "$hash true")
+      log "registry: reusing running $REGISTRY_CONTAINER" ;;
+    "$hash false")
+      log "registry: starting $REGISTRY_CONTAINER"
+      docker start "$REGISTRY_CONTAINER" >/dev/null ;;
+    *)
+      if [[ -n $state ]]; then
+        log "registry: configuration changed, recreating $REGISTRY_CONTAINER"
+        docker rm -f "$REGISTRY_CONTAINER" >/dev/null
+      fi
+      log "registry: starting $REGISTRY_CONTAINER ($PULL_REGISTRY on $LAB_NETWORK, $PUSH_REGISTRY on the host)"
+      docker run -d --name "$REGISTRY_CONTAINER" \
+        --label "pdd-lab.config-hash=$hash" \
+        --network "$LAB_NETWORK" --network-alias "$REGISTRY_ALIAS" \
+        --publish "$PUSH_REGISTRY:5000" \
+        --volume "$REGISTRY_VOLUME:/var/lib/docker-registry" \
+        --volume "$REGISTRY_ETC:/etc/docker/registry:ro" \
+        --read-only --cap-drop ALL --security-opt no-new-privileges \
+        --restart unless-stopped \
+        "$LAB_PREFIX/registry:lab" >/dev/null ;;
+  esac
+  wait_for_registry
+  [[ $(registry_curl --auth -o /dev/null -w '%{http_code}' "https://$PUSH_REGISTRY/v2/") == 200 ]] \
+    || die "the registry refuses the lab credentials (vault_registry_username/password)"
+  log "registry ready: https://$PULL_REGISTRY (CA: $CA_DIR/ca.crt)"
+}
+
+cmd_down() {
+  if docker inspect "$REGISTRY_CONTAINER" >/dev/null 2>&1; then
+    docker rm -f "$REGISTRY_CONTAINER" >/dev/null
+    log "removed $REGISTRY_CONTAINER"
+  fi
+  if [[ ${1:-} == --purge ]] && docker volume inspect "$REGISTRY_VOLUME" >/dev/null 2>&1; then
+    docker volume rm "$REGISTRY_VOLUME" >/dev/null
+    log "removed volume $REGISTRY_VOLUME"
+  fi
+}
+
+# --- images --------------------------------------------------------------------
+
+# Manifest digest of repo:tag in the registry, empty when absent.
+remote_digest() {
+  registry_curl --auth -I -o /dev/null -w '%header{docker-content-digest}' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "https://$PUSH_REGISTRY/v2/$1/manifests/$2" 2>/dev/null || true
+}
+
+# Debian package version as major.minor (5:8.0.2-3 -> 8.0), read from the image.
+package_minor() { # package_minor <image> <package>
+  docker run --rm --entrypoint dpkg-query "$1" -W -f '${Version}' "$2" \
+    | sed -E 's/^[0-9]+://; s/^([0-9]+\.[0-9]+).*/\1/'
+}
+
+PUBLISHED=()
+
+# publish <key> <repository> <tag> <image dir> [BUILD_ARG=value...]
+# A tag of "pkg:<package>" means the Debian version of that package.
+publish() {
+  local key=$1 repo=$APP_NAMESPACE/$2 tag=$3 dir=$4
+  shift 4
+  local local_name=$LAB_PREFIX/app-$dir
+  build_image "$dir" "$local_name" "$LAB_PREFIX/base-trixie:lab" "$@"
+  if [[ $tag == pkg:* ]]; then
+    tag=$(package_minor "$local_name:lab" "${tag#pkg:}")
+  fi
+  local push_ref=$PUSH_REGISTRY/$repo:$tag remote
+  docker tag "$local_name:lab" "$push_ref"
+  remote=$(remote_digest "$repo" "$tag")
+  # RepoDigests records what this very image was pushed as: if the registry
+  # still serves that digest under the tag, there is nothing to push.
+  if [[ -n $remote ]] && docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$push_ref" \
+    | grep -qxF "$PUSH_REGISTRY/$repo@$remote"; then
+    log "$repo:$tag: already in the registry ($remote)"
+  else
+    log "$repo:$tag: pushing"
+    local out
+    out=$(DOCKER_CONFIG=$DOCKER_LOGIN_DIR docker push "$push_ref" 2>&1) || { printf '%s\n' "$out" >&2; die "push of $push_ref failed"; }
+    remote=$(remote_digest "$repo" "$tag")
+    [[ -n $remote ]] || die "$push_ref pushed, but the registry does not list it"
+  fi
+  PUBLISHED+=("$key $PULL_REGISTRY/$repo $tag $remote")
+}
+
+write_images_file() {
+  local tmp entry key repository tag digest
+  tmp=$(mktemp)
+  {
+    printf '%s\n' "---" \
+      "# Written by molecule/resources/lab/apps.sh: the lab registry and the images in it." \
+      "# Test hosts pull by these refs on the $LAB_NETWORK network, trusting lab_registry_ca_cert."
+    printf 'lab_registry_host: "%s"\n' "$PULL_REGISTRY"
+    printf 'lab_registry_ca_cert: "%s"\n' "$CA_DIR/ca.crt"
+    printf 'lab_images:\n'
+    for entry in "${PUBLISHED[@]}"; do
+      read -r key repository tag digest <<<"$entry"
+      printf '  %s:\n    ref: "%s:%s"\n    repository: "%s"\n    tag: "%s"\n    digest: "%s"\n' \
+        "$key" "$repository" "$tag" "$repository" "$tag" "$digest"
+    done
+  } >"$tmp"
+  mv "$tmp" "$IMAGES_FILE"
+  chmod 0644 "$IMAGES_FILE"
+}
+
+print_refs() {
+  local entry key repository tag digest
+  printf '%-16s %-52s %s\n' KEY REF DIGEST
+  for entry in "${PUBLISHED[@]}"; do
+    read -r key repository tag digest <<<"$entry"
+    printf '%-16s %-52s %s\n' "$key" "$repository:$tag" "$digest"
+  done
+}
+
+cmd_images() {
+  load_credentials
+  if [[ ! -f $CA_DIR/ca.crt ]] \
+    || [[ $(docker inspect --format '{{.State.Running}}' "$REGISTRY_CONTAINER" 2>/dev/null) != true ]]; then
+    die "the lab registry is not running: run '$0 registry' (or '$0 all') first"
+  fi
+  wait_for_registry
+  install -d -m 0700 "$DOCKER_LOGIN_DIR"
+  local out
+  out=$(printf '%s' "$REGISTRY_PASSWORD" | DOCKER_CONFIG=$DOCKER_LOGIN_DIR \
+    docker login --username "$REGISTRY_USER" --password-stdin "$PUSH_REGISTRY" 2>&1) \
+    || { printf '%s\n' "$out" >&2; die "docker login $PUSH_REGISTRY failed"; }
+
+  build_base trixie
+  local api_url=NEXT_PUBLIC_API_URL=$LAB_PUBLIC_URL
+  publish backend_v1     backend  1.0.0             backend  APP_VERSION=1.0.0 BROKEN=0
+  publish backend_v2     backend  2.0.0             backend  APP_VERSION=2.0.0 BROKEN=0
+  publish backend_broken backend  2.1.0-broken      backend  APP_VERSION=2.1.0-broken BROKEN=1
+  publish frontend_v1    frontend 1.0.0             frontend APP_VERSION=1.0.0 "$api_url"
+  publish frontend_v2    frontend 2.0.0             frontend APP_VERSION=2.0.0 "$api_url"
+  publish redis          redis    pkg:redis-server  redis
+  publish nginx          nginx    pkg:nginx         nginx
+
+  write_images_file
+  log "image refs written to $IMAGES_FILE"
+  print_refs
+}
+
+# --- main ----------------------------------------------------------------------
+
+main() {
+  local start=$SECONDS
+  case ${1:-all} in
+    registry) cmd_engine; cmd_registry ;;
+    images) cmd_engine; cmd_images ;;
+    all) cmd_engine; cmd_registry; cmd_images ;;
+    down) cmd_down "${2:-}" ;;
+    *) die "unknown command: $1 (registry | images | all | down [--purge])" ;;
+  esac
+  log "done in $((SECONDS - start)) s"
+}
+
+main "$@"
