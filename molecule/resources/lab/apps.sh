@@ -346,10 +346,10 @@ write_images_file() {
 
 print_refs() {
   local entry key repository tag digest
-  printf '%-16s %-52s %s\n' KEY REF DIGEST
+  printf '%-16s %-56s %s\n' KEY REF DIGEST
   for entry in "${PUBLISHED[@]}"; do
     read -r key repository tag digest <<<"$entry"
-    printf '%-16s %-52s %s\n' "$key" "$repository:$tag" "$digest"
+    printf '%-16s %-56s %s\n' "$key" "$repository:$tag" "$digest"
   done
 }
 
@@ -368,9 +368,11 @@ cmd_images() {
 
   build_base trixie
   local api_url=NEXT_PUBLIC_API_URL=$LAB_PUBLIC_URL
+  # build_image also tags each build <name>:lab: the current good version goes
+  # last, so pdd-lab/app-backend:lab is never the broken build.
+  publish backend_broken backend  2.1.0-broken      backend  APP_VERSION=2.1.0-broken BROKEN=1
   publish backend_v1     backend  1.0.0             backend  APP_VERSION=1.0.0 BROKEN=0
   publish backend_v2     backend  2.0.0             backend  APP_VERSION=2.0.0 BROKEN=0
-  publish backend_broken backend  2.1.0-broken      backend  APP_VERSION=2.1.0-broken BROKEN=1
   publish frontend_v1    frontend 1.0.0             frontend APP_VERSION=1.0.0 "$api_url"
   publish frontend_v2    frontend 2.0.0             frontend APP_VERSION=2.0.0 "$api_url"
   publish redis          redis    pkg:redis-server  redis
