@@ -39,7 +39,8 @@ total_start=$SECONDS
 step "yamllint" yamllint --strict .
 step "ansible-lint" ansible-lint
 step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
-step "lab images and registry" molecule/resources/lab/lab.sh all
+step "lab host images" molecule/resources/lab/lab.sh all
+step "lab registry and application images" molecule/resources/lab/apps.sh all
 for s in "${scenarios[@]}"; do
   step "molecule scenario $s" molecule test -s "$s"
 done
