@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Extract the commands of the ops runbooks (docs/runbooks/*.md) and run them
+against the lab host of the `default` Molecule scenario.
+
+Every fenced ```sh block of every runbook is a command block. A runbook is
+written for production; the test maps it onto the lab with the substitutions
+in MAPPING below, applied in order to the block's text, and nothing else:
+
+  runbook (prod/staging)                     lab (this test)
+  -i inventories/prod | inventories/staging  -i $MOLECULE_EPHEMERAL_DIRECTORY/inventory
+                                             (Molecule's inventory: the test host, with the
+                                             lab inventory's group_vars linked in)
+  --vault-id prod@prompt | staging@prompt    --vault-id lab@molecule/resources/lab/vault-password.txt
+  inventories/<env>/group_vars/<env>/vault.yml   $RUNBOOK_TMP/vault.yml, a scratch copy of the
+                                             lab vault (so encrypt/edit never touch the repo)
+  podcast-1.example.com, podcast-2.example.com   the test host (--host, e.g. pdd-default)
+  https://podcast.example.com                https://podcast.lab.test:8453 (the test host's 443,
+                                             published on 127.0.0.1:8453), and curl gets
+                                             --resolve to 127.0.0.1 and -k (self-signed lab cert)
+  EDITOR                                     `true` (ansible-vault edit opens no editor)
+
+A block preceded by the line `<!-- runbook-test: check -->` is destructive
+or host-specific: every ansible/ansible-playbook command in it runs with
+--check appended (the runbook says so next to it). No block is skipped. A
+block that fails (bash -euo pipefail, non-zero exit) fails the test, so a
+runbook that drifts from the code fails `make test`.
+
+  runbook_commands.py --list              print the mapped blocks (no host needed)
+  runbook_commands.py --run --host NAME   run them, from the repository root
+"""
+import argparse
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RUNBOOKS = ROOT / "docs" / "runbooks"
+LAB_VAULT = ROOT / "inventories" / "lab" / "group_vars" / "lab" / "vault.yml"
+LAB_VAULT_PASSWORD = "molecule/resources/lab/vault-password.txt"
+LAB_SITE = "podcast.lab.test"
+LAB_HTTPS = "127.0.0.1:8453"
+CHECK_MARK = "<!-- runbook-test: check -->"
+BLOCK = re.compile(r"^(?P<mark><!-- runbook-test: check -->\n)?```sh\n(?P<body>.*?)^```$", re.M | re.S)
+
+
+def mapping(host, inventory, tmp):
+    """(pattern, replacement) pairs, applied in this order."""
+    port = LAB_HTTPS.split(":")[1]
+    return [
+        (r"inventories/(prod|staging)/group_vars/\1/vault\.yml(?!\.example)", f"{tmp}/vault.yml"),
+        (r"(-i|--inventory)[ =]inventories/(prod|staging)\b/?", rf"\1 {inventory}"),
+        (r"--vault-id[ =](prod|staging)@prompt", f"--vault-id lab@{LAB_VAULT_PASSWORD}"),
+        (r"\bpodcast-[12]\.example\.com\b", host),
+        (r"\bcurl ", f"curl -k --resolve {LAB_SITE}:{port}:127.0.0.1 "),
+        (r"https://podcast\.example\.com", f"https://{LAB_SITE}:{port}"),
+    ]
+
+
+def blocks():
+    """(runbook file name, index, check mode?, block text) for every sh block."""
+    out = []
+    for path in sorted(RUNBOOKS.glob("*.md")):
+        if path.name == "README.md":
+            continue
+        for i, m in enumerate(BLOCK.finditer(path.read_text()), 1):
+            out.append((path.name, i, bool(m["mark"]), m["body"]))
+    return out
+
+
+def commands(body):
+    """The commands of a block: lines joined at trailing backslashes, comments and blanks dropped."""
+    joined = re.sub(r"\\\n\s*", " ", body)
+    return [line.strip() for line in joined.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def mapped(body, check, host, inventory, tmp):
+    for pattern, repl in mapping(host, inventory, tmp):
+        body = re.sub(pattern, repl, body)
+    if check:
+        body = re.sub(r"(?m)^(ansible(-playbook)? .*?)$", r"\1 --check", re.sub(r"\\\n\s*", " ", body))
+    return body
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--run", action="store_true")
+    ap.add_argument("--host", default="pdd-default")
+    ap.add_argument("--inventory", default=os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."), "inventory"))
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="pdd-runbooks-")
+    env = dict(os.environ, EDITOR="true", VISUAL="true", RUNBOOK_TMP=tmp,
+               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    # The vault password comes from the mapped --vault-id only, as an operator's would.
+    env.pop("ANSIBLE_VAULT_IDENTITY_LIST", None)
+    total = failed = 0
+    try:
+        for name, i, check, body in blocks():
+            text = mapped(body, check, args.host, args.inventory, tmp)
+            n = len(commands(body))
+            total += n
+            print(f"--- {name} block {i} ({n} commands{', in check mode' if check else ''})", flush=True)
+            if args.list or not args.run:
+                print(text, flush=True)
+                continue
+            shutil.copyfile(LAB_VAULT, os.path.join(tmp, "vault.yml"))
+            start = time.time()
+            proc = subprocess.run(["bash", "-euo", "pipefail", "-c", text], cwd=ROOT, env=env,
+                                  capture_output=True, text=True)
+            print(f"    rc={proc.returncode} in {time.time() - start:.0f} s", flush=True)
+            if proc.returncode != 0:
+                failed += 1
+                print(text)
+                print(proc.stdout[-6000:])
+                print(proc.stderr[-3000:])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{total} runbook commands in {len(blocks())} blocks of {len({b[0] for b in blocks()})} runbooks; "
+          f"{'listed' if not args.run else str(failed) + ' blocks failed'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
