@@ -17,7 +17,22 @@ in MAPPING below, applied in order to the block's text, and nothing else:
   https://podcast.example.com                https://podcast.lab.test:8453 (the test host's 443,
                                              published on 127.0.0.1:8453), and curl gets
                                              --resolve to 127.0.0.1 and -k (self-signed lab cert)
+  curl ... --resolve podcast.example.com:443:<host>   the --resolve is dropped (the lab's own
+                                             --resolve above points at the one test host)
+  a line starting with `sudo ` (a command    run on the test host as root over SSH:
+  an operator types on the host itself)      ansible <host> -b -m ansible.builtin.shell -a '<rest>'
+  -e release=<release id> (an example id)    -e release=<the id of the release before the
+                                             running one on the test host>; before the first
+                                             such block the test deploys once with
+                                             stack_settings LOG_LEVEL=DEBUG so that there is
+                                             one (a release is images + configuration)
   EDITOR                                     `true` (ansible-vault edit opens no editor)
+
+Some runbooks start from a broken state the lab does not have; before the
+first block of such a runbook the test creates that state on the test host
+(SETUP below, run as root over SSH), and says so in its output:
+
+  break-stale-lock.md   a deploy lock left by a dead run two hours ago
 
 A block preceded by the line `<!-- runbook-test: check -->` is destructive
 or host-specific: every ansible/ansible-playbook command in it runs with
@@ -29,9 +44,11 @@ runbook that drifts from the code fails `make test`.
   runbook_commands.py --run --host NAME   run them, from the repository root
 """
 import argparse
+import json
 import os
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -45,6 +62,13 @@ LAB_VAULT_PASSWORD = "molecule/resources/lab/vault-password.txt"
 LAB_SITE = "podcast.lab.test"
 LAB_HTTPS = "127.0.0.1:8453"
 CHECK_MARK = "<!-- runbook-test: check -->"
+SETUP = {
+    "break-stale-lock.md": "install -d -m 0750 /opt/podcast-digest/releases/lock && "
+                           "printf '{\"epoch\": %s, \"operator\": \"dead-run\", \"origin\": \"lab\", "
+                           "\"time\": \"two hours ago\", \"token\": \"dead\"}\\n' $(( $(date +%s) - 7200 )) "
+                           "> /opt/podcast-digest/releases/lock/holder.json",
+}
+RELEASE_ID = re.compile(r"-e release=[0-9a-f]{6,}\b")
 BLOCK = re.compile(r"^(?P<mark><!-- runbook-test: check -->\n)?```sh\n(?P<body>.*?)^```$", re.M | re.S)
 
 
@@ -55,7 +79,10 @@ def mapping(host, inventory, tmp):
         (r"inventories/(prod|staging)/group_vars/\1/vault\.yml(?!\.example)", f"{tmp}/vault.yml"),
         (r"(-i|--inventory)[ =]inventories/(prod|staging)\b/?", rf"\1 {inventory}"),
         (r"--vault-id[ =](prod|staging)@prompt", f"--vault-id lab@{LAB_VAULT_PASSWORD}"),
+        (r"--resolve podcast\.example\.com:443:<host> ?", ""),
         (r"\bpodcast-[12]\.example\.com\b", host),
+        (r"(?m)^sudo (.+)$", lambda m: f"ansible {host} -i {inventory} --vault-id lab@{LAB_VAULT_PASSWORD} "
+         f"-b -m ansible.builtin.shell -a {shlex.quote(m[1])}"),
         (r"\bcurl ", f"curl -k --resolve {LAB_SITE}:{port}:127.0.0.1 "),
         (r"https://podcast\.example\.com", f"https://{LAB_SITE}:{port}"),
     ]
@@ -86,6 +113,29 @@ def mapped(body, check, host, inventory, tmp):
     return body
 
 
+def previous_release(args, env, tmp):
+    """The id of the release before the running one on the test host; deploys one first if there is none."""
+    def history():
+        out = subprocess.run(["ansible", args.host, "-i", args.inventory, "--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
+                              "-b", "-m", "ansible.builtin.command", "-a",
+                              "python3 /usr/local/libexec/podcast-digest-release show /opt/podcast-digest/releases",
+                              "-o"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+        state = json.loads(out.split("(stdout) ", 1)[1].replace("\\n", "\n"))
+        ids = [r["id"] for r in state["releases"]]
+        return ids[ids.index(state["current"]) + 1] if state["current"] in ids[:-1] else None
+    rid = history()
+    if rid is None:
+        extra = os.path.join(tmp, "another-release.yml")
+        with open(extra, "w", encoding="utf-8") as fh:
+            fh.write("stack_settings:\n  LOG_LEVEL: DEBUG\n")
+        subprocess.run(["ansible-playbook", "deploy.yml", "-i", args.inventory, "--vault-id",
+                        f"lab@{LAB_VAULT_PASSWORD}", "-e", f"@{extra}"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        rid = history()
+    print(f"    (release before the running one on {args.host}: {rid})", flush=True)
+    return rid
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true")
@@ -109,6 +159,13 @@ def main():
                 print(text, flush=True)
                 continue
             shutil.copyfile(LAB_VAULT, os.path.join(tmp, "vault.yml"))
+            if name in SETUP and i == 1:
+                print(f"    (setup on {args.host}: {SETUP[name]})", flush=True)
+                subprocess.run(["ansible", args.host, "-i", args.inventory, "--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
+                                "-b", "-m", "ansible.builtin.shell", "-a", SETUP[name]],
+                               cwd=ROOT, env=env, check=True, capture_output=True)
+            if RELEASE_ID.search(text):
+                text = RELEASE_ID.sub(f"-e release={previous_release(args, env, tmp)}", text)
             start = time.time()
             proc = subprocess.run(["bash", "-euo", "pipefail", "-c", text], cwd=ROOT, env=env,
                                   capture_output=True, text=True)
