@@ -23,7 +23,8 @@ in MAPPING below, applied in order to the block's text, and nothing else:
   an operator types on the host itself)      ansible <host> -b -m ansible.builtin.shell -a '<rest>'
   -e release=<release id> (an example id)    -e release=<the id of the release before the
                                              running one on the test host>; before the first
-                                             such block the test deploys once with
+                                             such block, or any rollback.yml block, if the
+                                             host has no earlier release, the test deploys once with
                                              stack_settings LOG_LEVEL=DEBUG so that there is
                                              one (a release is images + configuration)
   EDITOR                                     `true` (ansible-vault edit opens no editor)
@@ -164,7 +165,8 @@ def main():
                 subprocess.run(["ansible", args.host, "-i", args.inventory, "--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
                                 "-b", "-m", "ansible.builtin.shell", "-a", SETUP[name]],
                                cwd=ROOT, env=env, check=True, capture_output=True)
-            if RELEASE_ID.search(text):
+            # A rollback needs a release to go back to (made by previous_release if missing).
+            if RELEASE_ID.search(text) or "playbooks/rollback.yml" in text:
                 text = RELEASE_ID.sub(f"-e release={previous_release(args, env, tmp)}", text)
             start = time.time()
             proc = subprocess.run(["bash", "-euo", "pipefail", "-c", text], cwd=ROOT, env=env,
