@@ -12,7 +12,12 @@ body) in:
   - docker inspect of every container (Env, Cmd, Labels and the rest)
   - docker compose config
   - every file under the project directory except the secret store
-  - ps output on the host
+  - ps output on the host: every process's command line as root, and
+    `ps auxwwe` (command lines and environments) as an unprivileged user
+  - the environment of every process on the host except the backend's: the
+    backend reads GOOGLE_API_KEY, the Webshare credentials and REDIS_URL from
+    its environment (APP-CONTRACT.md), so those values are in its own
+    environment by design, and nowhere else
 The host is a lab container reached with `docker exec`. Only place names and
 hit counts are printed, never a value. Exit 0 only with zero hits.
 """
@@ -60,11 +65,42 @@ def on_host(host, *argv):
     return subprocess.run(["docker", "exec", host, *argv], capture_output=True, check=False).stdout
 
 
+# Prints the concatenated environments of every process not in one of the
+# given containers (cgroup paths name the container id), and how many.
+ENVIRON_DUMP = """
+import os, sys
+skip = sys.argv[1:]
+count = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        cgroup = open(f"/proc/{pid}/cgroup").read()
+        environ = open(f"/proc/{pid}/environ", "rb").read()
+    except OSError:
+        continue
+    if pid == str(os.getpid()) or any(cid in cgroup for cid in skip):
+        continue
+    count += 1
+    sys.stdout.buffer.write(environ + b"\\n")
+sys.stderr.write(str(count))
+"""
+
+
+def process_environments(host, consumers):
+    result = subprocess.run(["docker", "exec", host, "python3", "-c", ENVIRON_DUMP, *consumers],
+                            capture_output=True, check=True)
+    return int(result.stderr), result.stdout
+
+
 def haystacks(host, outputs):
     for path in outputs:
         yield f"play output {pathlib.Path(path).name}", pathlib.Path(path).read_bytes()
     yield "host journal", on_host(host, "journalctl", "--no-pager", "-o", "cat")
-    yield "host ps", on_host(host, "ps", "auxwwe")
+    yield "host ps (command lines, as root)", on_host(host, "ps", "-eww", "-o", "pid,user,args")
+    yield "host ps auxwwe (as user nobody)", on_host(host, "runuser", "-u", "nobody", "--", "ps", "auxwwe")
+    backend = on_host(host, "docker", "ps", "-q", "--no-trunc", "--filter",
+                      "label=com.docker.compose.service=backend").decode().split()
+    count, environments = process_environments(host, backend)
+    yield f"environments of {count} host processes (all but the backend's)", environments
     compose = ["docker", "compose", "--project-directory", PROJECT]
     yield "docker compose config", on_host(host, *compose, "config")
     ids = on_host(host, "docker", "ps", "-aq").decode().split()

@@ -32,9 +32,9 @@ PROBE = """---
 
 
 def plain_values(path):
-    """Top-level values of a vars file that are literal (not templated, not vaulted)."""
+    """Top-level values of a vars file that are literal (no template anywhere inside, not vaulted)."""
     data = yaml.safe_load(path.read_text()) or {}
-    return {k: v for k, v in data.items() if not (isinstance(v, str) and "{{" in v)}
+    return {k: v for k, v in data.items() if "{{" not in json.dumps(v)}
 
 
 def test_project_wide_values_live_only_in_group_vars_all():
