@@ -3,6 +3,9 @@
 # Molecule scenario in a sensible order (cheapest and most basic first).
 # Every step runs even if an earlier one failed; the last line is
 # "N passed, N failed" and the exit code is non-zero on any failure.
+# Scenarios are independent (each makes its own test hosts), and much of
+# their time is waiting (health checks, load windows, reboots), so they run
+# in TEST_JOBS lanes at once (default 2), balanced by their usual duration.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -11,6 +14,9 @@ BIN=$ROOT/.venv/bin
 export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 # Scenarios in dependency order; any other scenario directory runs after them.
 ORDER=(docker stack secrets tls release default)
+# Usual duration in seconds of each scenario alone on 2 cores (for the lanes).
+declare -A WEIGHT=([docker]=170 [stack]=340 [secrets]=450 [tls]=650 [release]=960 [default]=1900)
+JOBS=${TEST_JOBS:-2}
 LOG_DIR=${TEST_LOG_DIR:-$ROOT/.cache/test-logs}
 mkdir -p "$LOG_DIR"
 
@@ -41,9 +47,47 @@ step "ansible-lint" ansible-lint
 step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
 step "lab host images" molecule/resources/lab/lab.sh all
 step "lab registry and application images" molecule/resources/lab/apps.sh all
-for s in "${scenarios[@]}"; do
-  step "molecule scenario $s" molecule test -s "$s"
+# The lab SSH key every scenario's create installs: made once, before the
+# lanes, so two creates never race to generate it.
+step "lab SSH key" ansible localhost -m community.crypto.openssh_keypair \
+  -a "path=$ROOT/molecule/resources/lab/state/ssh/id_ed25519 type=ed25519 mode=0600"
+
+# Lanes: longest scenario first into the least loaded lane; each lane runs
+# its scenarios in ORDER, one after the other.
+declare -A LANE LOAD
+for ((j = 0; j < JOBS; j++)); do LOAD[$j]=0; done
+for s in $(for s in "${scenarios[@]}"; do echo "${WEIGHT[$s]:-600} $s"; done | sort -rn | cut -d' ' -f2); do
+  best=0
+  for ((j = 1; j < JOBS; j++)); do ((LOAD[$j] < LOAD[$best])) && best=$j; done
+  LANE[$s]=$best; LOAD[$best]=$((LOAD[$best] + ${WEIGHT[$s]:-600}))
 done
+lane_dir=$(mktemp -d)
+for ((j = 0; j < JOBS; j++)); do
+  (
+    for s in "${scenarios[@]}"; do
+      [[ ${LANE[$s]} -eq $j ]] || continue
+      start=$SECONDS log="$LOG_DIR/molecule_scenario_$s.log"
+      echo "[lane $j] molecule test -s $s: started"
+      if molecule test -s "$s" >"$log" 2>&1; then r=PASS; else r=FAIL; fi
+      echo "$r $s $((SECONDS - start))" >>"$lane_dir/results"
+      echo "[lane $j] molecule test -s $s: $r in $((SECONDS - start)) s"
+    done
+  ) &
+done
+wait
+for s in "${scenarios[@]}"; do
+  read -r r _ secs < <(grep " $s " "$lane_dir/results" || echo "FAIL $s 0")
+  log="$LOG_DIR/molecule_scenario_$s.log"
+  printf '=== molecule scenario %s (lane %s)\n' "$s" "${LANE[$s]}"
+  if [[ $r == PASS ]]; then
+    passed=$((passed + 1)); results+=("PASS  molecule scenario $s  ($secs s)")
+    tail -n 3 "$log"
+  else
+    failed=$((failed + 1)); results+=("FAIL  molecule scenario $s  ($secs s, log: $log)")
+    tail -n 60 "$log"
+  fi
+done
+rm -rf "$lane_dir"
 
 printf '\n=== Summary (%d s)\n' "$((SECONDS - total_start))"
 printf '%s\n' "${results[@]}"
