@@ -76,6 +76,16 @@ def lock_path(directory):
     return os.path.join(directory, "lock")
 
 
+def read_holder(path, wait=2.0):
+    """The lock's holder; a lock just taken may not have it written yet: wait a moment."""
+    deadline = time.monotonic() + wait
+    while True:
+        holder = read_json(os.path.join(path, "holder.json"), None)
+        if holder is not None or time.monotonic() > deadline or not os.path.isdir(path):
+            return holder or {}
+        time.sleep(0.05)
+
+
 def cmd_lock(args):
     holder = json.load(sys.stdin)
     holder["time"] = now()
@@ -86,8 +96,8 @@ def cmd_lock(args):
         try:
             os.mkdir(path, 0o750)
         except FileExistsError:
-            current = read_json(os.path.join(path, "holder.json"), {})
-            # A lock whose holder file is not written yet is a lock being taken now.
+            current = read_holder(path)
+            # A lock whose holder file is still not written is a lock being taken now.
             epoch = current.get("epoch", int(os.stat(path).st_mtime))
             age = int(time.time()) - int(epoch)
             stale = age > args.timeout
