@@ -49,8 +49,12 @@ step "lab host images" molecule/resources/lab/lab.sh all
 step "lab registry and application images" molecule/resources/lab/apps.sh all
 # The lab SSH key every scenario's create installs: made once, before the
 # lanes, so two creates never race to generate it.
-step "lab SSH key" ansible localhost -m community.crypto.openssh_keypair \
-  -a "path=$ROOT/molecule/resources/lab/state/ssh/id_ed25519 type=ed25519 mode=0600"
+lab_ssh_key() {
+  install -d -m 0700 "$ROOT/molecule/resources/lab/state/ssh" &&
+    ansible localhost -m community.crypto.openssh_keypair \
+      -a "path=$ROOT/molecule/resources/lab/state/ssh/id_ed25519 type=ed25519 mode=0600"
+}
+step "lab SSH key" lab_ssh_key
 
 # Lanes: longest scenario first into the least loaded lane; each lane runs
 # its scenarios in ORDER, one after the other.
