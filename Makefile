@@ -12,7 +12,7 @@ LAB := molecule/resources/lab
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup lint check-repo test lab lab-down clean
+.PHONY: help setup lint check-repo test test-quick lab lab-down clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,11 @@ check-repo: setup  ## Repository checks: precedence, collections, vault hygiene
 
 test: setup  ## Lint, repository checks, then every Molecule scenario; prints "N passed, N failed"
 	$(LAB)/run-tests.sh
+
+# The daily loop: lint, repository checks and one scenario (default: stack).
+SCENARIO ?= stack
+test-quick: lint check-repo  ## Lint, repository checks and one scenario: make test-quick SCENARIO=stack
+	ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg PY_COLORS=0 $(BIN)/molecule test -s $(SCENARIO)
 
 lab: setup  ## Bring up the lab host over SSH and deploy it with deploy.yml
 	$(LAB)/lab-host.sh up

@@ -119,6 +119,8 @@ cmd_images() {
     build_base "$suite"
     build_image host "$LAB_PREFIX/host-$suite" "$LAB_PREFIX/base-$suite:lab"
   done
+  # Docker preinstalled, for every scenario that does not prove the install.
+  build_image host-docker "$LAB_PREFIX/host-trixie-docker" "$LAB_PREFIX/host-trixie:lab"
 }
 
 cmd_network() {

@@ -45,8 +45,8 @@ total_start=$SECONDS
 step "yamllint" yamllint --strict .
 step "ansible-lint" ansible-lint
 step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
-step "lab host images" molecule/resources/lab/lab.sh all
-step "lab registry and application images" molecule/resources/lab/apps.sh all
+# What every scenario's create would otherwise prepare itself (it reuses it).
+step "lab: engine, host images, registry, application images" molecule/resources/lab/prepare.sh
 # The lab SSH key every scenario's create installs: made once, before the
 # lanes, so two creates never race to generate it.
 lab_ssh_key() {
