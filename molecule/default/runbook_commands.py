@@ -35,6 +35,17 @@ first block of such a runbook the test creates that state on the test host
 
   break-stale-lock.md   a deploy lock left by a dead run two hours ago
 
+A runbook with the line `<!-- runbook-test: swarm -->` is for swarm
+environments: it runs in the `swarm` scenario instead (--scenario swarm),
+against that scenario's three nodes: podcast-1/2/3.example.com are
+pdd-swarm-1/2/3 and https://podcast.example.com is pdd-swarm-1's 443,
+published on 127.0.0.1:8470. Its SETUP steps name the node they run on:
+
+  swarm-nodes.md block 2   pdd-swarm-3 leaves the swarm and its entry is
+                           removed (a new server, not in the swarm yet)
+  swarm-nodes.md block 5   pdd-swarm-3's swarm state is wiped (a node lost:
+                           its entry is down; it comes back with no swarm state)
+
 A block preceded by the line `<!-- runbook-test: check -->` is destructive
 or host-specific: every ansible/ansible-playbook command in it runs with
 --check appended (the runbook says so next to it). No block is skipped. A
@@ -43,6 +54,7 @@ runbook that drifts from the code fails `make test`.
 
   runbook_commands.py --list              print the mapped blocks (no host needed)
   runbook_commands.py --run --host NAME   run them, from the repository root
+  runbook_commands.py --run --scenario swarm   the swarm runbooks, on the swarm scenario's nodes
 """
 import argparse
 import json
@@ -62,26 +74,46 @@ LAB_VAULT = ROOT / "inventories" / "lab" / "group_vars" / "lab" / "vault.yml"
 LAB_VAULT_PASSWORD = "molecule/resources/lab/vault-password.txt"
 LAB_SITE = "podcast.lab.test"
 LAB_HTTPS = "127.0.0.1:8453"
+SWARM_HTTPS = "127.0.0.1:8470"
 CHECK_MARK = "<!-- runbook-test: check -->"
+SWARM_MARK = "<!-- runbook-test: swarm -->"
 SETUP = {
     "break-stale-lock.md": "install -d -m 0750 /opt/podcast-digest/releases/lock && "
                            "printf '{\"epoch\": %s, \"operator\": \"dead-run\", \"origin\": \"lab\", "
                            "\"time\": \"two hours ago\", \"token\": \"dead\"}\\n' $(( $(date +%s) - 7200 )) "
                            "> /opt/podcast-digest/releases/lock/holder.json",
 }
+# Swarm runbooks: (runbook, block) -> [(node, command as root)], before that block.
+SWARM_SETUP = {
+    ("swarm-nodes.md", 2): [("pdd-swarm-3", "docker swarm leave --force"),
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
+                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done; "
+                                            "docker node rm --force pdd-swarm-3")],
+    ("swarm-nodes.md", 5): [("pdd-swarm-3", "systemctl stop docker.socket docker && rm -rf /var/lib/docker/swarm "
+                                            "&& systemctl start docker"),
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
+                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done")],
+}
 RELEASE_ID = re.compile(r"-e release=[0-9a-f]{6,}\b")
 BLOCK = re.compile(r"^(?P<mark><!-- runbook-test: check -->\n)?```sh\n(?P<body>.*?)^```$", re.M | re.S)
 
 
-def mapping(host, inventory, tmp):
+def scenario_of(name):
+    """The scenario whose hosts a runbook runs against: swarm or default."""
+    return "swarm" if SWARM_MARK in (RUNBOOKS / name).read_text() else "default"
+
+
+def mapping(host, inventory, tmp, scenario="default"):
     """(pattern, replacement) pairs, applied in this order."""
-    port = LAB_HTTPS.split(":")[1]
+    port = (SWARM_HTTPS if scenario == "swarm" else LAB_HTTPS).split(":")[1]
+    hosts = (r"\bpodcast-([123])\.example\.com\b", r"pdd-swarm-\1") if scenario == "swarm" else \
+        (r"\bpodcast-[12]\.example\.com\b", host)
     return [
         (r"inventories/(prod|staging)/group_vars/\1/vault\.yml(?!\.example)", f"{tmp}/vault.yml"),
         (r"(-i|--inventory)[ =]inventories/(prod|staging)\b/?", rf"\1 {inventory}"),
         (r"--vault-id[ =](prod|staging)@prompt", f"--vault-id lab@{LAB_VAULT_PASSWORD}"),
         (r"--resolve podcast\.example\.com:443:<host> ?", ""),
-        (r"\bpodcast-[12]\.example\.com\b", host),
+        hosts,
         (r"(?m)^sudo (.+)$", lambda m: f"ansible {host} -i {inventory} --vault-id lab@{LAB_VAULT_PASSWORD} "
          f"-b -m ansible.builtin.shell -a {shlex.quote(m[1])}"),
         (r"\bcurl ", f"curl -k --resolve {LAB_SITE}:{port}:127.0.0.1 "),
@@ -106,8 +138,8 @@ def commands(body):
     return [line.strip() for line in joined.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def mapped(body, check, host, inventory, tmp):
-    for pattern, repl in mapping(host, inventory, tmp):
+def mapped(body, check, host, inventory, tmp, scenario="default"):
+    for pattern, repl in mapping(host, inventory, tmp, scenario):
         body = re.sub(pattern, repl, body)
     if check:
         body = re.sub(r"(?m)^(ansible(-playbook)? .*?)$", r"\1 --check", re.sub(r"\\\n\s*", " ", body))
@@ -142,6 +174,7 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--run", action="store_true")
     ap.add_argument("--host", default="pdd-default")
+    ap.add_argument("--scenario", default="default", choices=["default", "swarm"])
     ap.add_argument("--inventory", default=os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."), "inventory"))
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="pdd-runbooks-")
@@ -152,7 +185,9 @@ def main():
     total = failed = 0
     try:
         for name, i, check, body in blocks():
-            text = mapped(body, check, args.host, args.inventory, tmp)
+            if scenario_of(name) != args.scenario:
+                continue
+            text = mapped(body, check, args.host, args.inventory, tmp, args.scenario)
             n = len(commands(body))
             total += n
             print(f"--- {name} block {i} ({n} commands{', in check mode' if check else ''})", flush=True)
@@ -160,6 +195,11 @@ def main():
                 print(text, flush=True)
                 continue
             shutil.copyfile(LAB_VAULT, os.path.join(tmp, "vault.yml"))
+            for node, setup in SWARM_SETUP.get((name, i), []) if args.run else []:
+                print(f"    (setup on {node}: {setup})", flush=True)
+                subprocess.run(["ansible", node, "-i", args.inventory, "--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
+                                "-b", "-m", "ansible.builtin.shell", "-a", setup],
+                               cwd=ROOT, env=env, check=True, capture_output=True)
             if name in SETUP and i == 1:
                 print(f"    (setup on {args.host}: {SETUP[name]})", flush=True)
                 subprocess.run(["ansible", args.host, "-i", args.inventory, "--vault-id", f"lab@{LAB_VAULT_PASSWORD}",

@@ -13,7 +13,7 @@ import runbook_commands  # noqa: E402  (after the path is set)
 RUNBOOKS = ROOT / "docs" / "runbooks"
 REQUIRED = ["first-deploy.md", "routine-deploy.md", "rollback.md", "rotate-secrets.md", "certificates.md",
             "add-a-host.md", "break-stale-lock.md", "incident-site-down.md", "disk-filling-up.md",
-            "upgrading-docker.md"]
+            "upgrading-docker.md", "swarm-nodes.md"]
 LINK = re.compile(r"\]\(([^)#:]+)(#[^)]*)?\)")
 
 
@@ -41,7 +41,8 @@ def test_every_runbook_has_commands_that_map_onto_the_lab():
     assert not missing, f"runbooks without a ```sh command block: {missing}"
     leftovers = []
     for name, i, check, body in blocks:
-        text = runbook_commands.mapped(body, check, "pdd-default", "/tmp/inventory", "/tmp/rb")
+        text = runbook_commands.mapped(body, check, "pdd-default", "/tmp/inventory", "/tmp/rb",
+                                       runbook_commands.scenario_of(name))
         # the example vault is only read (copied), never used as an inventory
         text = re.sub(r"inventories/(prod|staging)/group_vars/\1/vault\.yml\.example", "", text)
         for bad in ("inventories/prod", "inventories/staging", "@prompt", "example.com"):
@@ -62,3 +63,14 @@ def test_every_playbook_and_file_a_command_names_exists():
                     if not (ROOT / word).exists() and not (ROOT / word).with_suffix(".yml.example").exists():
                         missing.append(f"{name} block {i}: {word}")
     assert not missing, f"commands name files that do not exist: {missing}"
+
+
+def test_every_runbook_runs_in_a_scenario():
+    """default runs the runbooks without the swarm mark; swarm's verify runs the others."""
+    swarm_verify = (ROOT / "molecule" / "swarm" / "verify.yml").read_text()
+    default_verify = (ROOT / "molecule" / "default" / "verify.yml").read_text()
+    scenarios = {runbook_commands.scenario_of(name) for name, *_ in runbook_commands.blocks()}
+    assert scenarios <= {"default", "swarm"}
+    assert "runbook_commands.py" in default_verify
+    assert "--scenario, swarm" in swarm_verify and "runbook_commands.py" in swarm_verify
+    assert set(runbook_commands.SWARM_SETUP) <= {(name, i) for name, i, *_ in runbook_commands.blocks()}
