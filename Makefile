@@ -12,7 +12,7 @@ LAB := molecule/resources/lab
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup lint check-repo test test-quick lab lab-down clean
+.PHONY: help setup lint check-repo test test-quick lab lab-down clean dev dev-down dev-test
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,20 @@ test: setup  ## Lint, repository checks, then every Molecule scenario; prints "N
 SCENARIO ?= stack
 test-quick: lint check-repo  ## Lint, repository checks and one scenario: make test-quick SCENARIO=stack
 	ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg PY_COLORS=0 $(BIN)/molecule test -s $(SCENARIO)
+
+# The app's development and test environments (README, "Developing the app"):
+# playbooks/dev.yml, dev-down.yml and test.yml on inventories/dev. APP=<path>
+# names the app's checkout (default: ../podcast-digest-agent); DEV_ARGS passes
+# more options (-K when sudo asks for a password, --vault-id dev@prompt).
+DEV_PLAYBOOK = $(BIN)/ansible-playbook -i inventories/dev $(if $(APP),-e devenv_source_dir=$(abspath $(APP))) $(DEV_ARGS)
+dev: setup  ## The app's development stack from its checkout (APP=<path>), hot reload on 127.0.0.1:3000/8000
+	$(DEV_PLAYBOOK) playbooks/dev.yml
+
+dev-down: setup  ## Remove the development stack (the images stay)
+	$(DEV_PLAYBOOK) playbooks/dev-down.yml
+
+dev-test: setup  ## The app's own tests in containers; JUnit XML in /opt/podcast-digest-dev-test/results
+	$(DEV_PLAYBOOK) playbooks/test.yml
 
 lab: setup  ## Bring up the lab host over SSH and deploy it with deploy.yml
 	$(LAB)/lab-host.sh up
