@@ -15,11 +15,11 @@ import yaml
 
 from conftest import ROOT, run
 
-ENVIRONMENTS = ["prod", "staging", "lab"]
+ENVIRONMENTS = ["prod", "staging", "lab", "dev"]
 LAB_VAULT = ["--vault-id", "lab@molecule/resources/lab/vault-password.txt"]
 PROBE = """---
 - name: Print the variables as a playbook here sees them
-  hosts: podcast_digest
+  hosts: podcast_digest:podcast_digest_dev
   gather_facts: false
   tasks:
     - name: Print the probed variables

@@ -18,9 +18,13 @@ shift
 export npm_config_cache=/tmp/npm-cache npm_config_update_notifier=false npm_config_fund=false \
   npm_config_audit=false NEXT_TELEMETRY_DISABLED=1
 
+# The checkout's client/ (FRONTEND_SUITE_APP for the unit tests).
+app=${FRONTEND_SUITE_APP:-/app}
+
 # script_of NAME: the package.json script NAME, empty when there is none.
 script_of() {
-  node -e 'const s = (require("/app/package.json").scripts || {})[process.argv[1]]; process.stdout.write(s || "")' "$1"
+  node -e 'const s = (require(process.argv[1]).scripts || {})[process.argv[2]]; process.stdout.write(s || "")' \
+    "$app/package.json" "$1"
 }
 
 # xml_text FILE: the last lines of FILE, fit for XML text (no escape
