@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Known data for the restore drill, written and read through the running stack.
 
-    drill.py write A|B     data set A (first backup), or B (changes over A: a
+    drill.py write A|B     data set A (first backup; from empty volumes and no
+                           drill key), or B (changes over A: a
                            file modified, one added, one deleted; keys changed,
                            added, deleted)
     drill.py fingerprint   sha256 of every file of the audio output and input
@@ -19,8 +20,12 @@ PROJECT = ["docker", "compose", "--project-directory", "/opt/podcast-digest"]
 REDIS = 'REDISCLI_AUTH=$(cat /run/secrets/redis_password) exec redis-cli --no-auth-warning "$@"'
 
 WRITE_FILES = r"""
-import json, os, sys
+import json, os, shutil, sys
 spec = json.loads(sys.argv[1])
+for top in spec["clear"]:
+    for entry in os.listdir(top):
+        path = os.path.join(top, entry)
+        shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
 for path, size in spec["write"].items():
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as fh:
@@ -81,7 +86,9 @@ def write(dataset):
         spec = {"write": {f"{audio}/digest-example.mp3": 2 << 20, f"{audio}/digest-0001.mp3": 512 << 10,
                           f"{audio}/digest-0002.mp3": 8 << 20, f"{audio}/2026/11/episode-17.wav": 1 << 20,
                           f"{inputs}/urls.txt": 4096, f"{inputs}/job-1.json": 2048, f"{inputs}/job-2.json": 2048},
-                "delete": []}
+                "delete": [], "clear": [audio, inputs]}
+        # Data set A starts from nothing (a re-run of the drill too).
+        redis("EVAL", "for _, k in ipairs(redis.call('KEYS', 'drill:*')) do redis.call('DEL', k) end", "0")
         # 500 strings, a hash, a list and one large value, by redis-cli's pipe mode.
         commands = [f"SET drill:k:{n} value-A-{n}-{'x' * (n % 97)}" for n in range(500)]
         commands += [f"HSET drill:hash field{n} value{n}" for n in range(50)]
@@ -90,7 +97,7 @@ def write(dataset):
     else:
         spec = {"write": {f"{audio}/digest-0001.mp3": 700 << 10, f"{audio}/digest-0003.mp3": 1 << 20,
                           f"{inputs}/urls.txt": 5000, f"{inputs}/job-3.json": 1024},
-                "delete": [f"{audio}/digest-0002.mp3"]}
+                "delete": [f"{audio}/digest-0002.mp3"], "clear": []}
         commands = [f"SET drill:k:{n} value-B-{n}" for n in range(50)]
         commands += [f"SET drill:b:{n} new-in-B-{n}" for n in range(100)]
         commands += ["DEL drill:k:499", "RPUSH drill:list item-B", "HSET drill:hash fieldB valueB"]

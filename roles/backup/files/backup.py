@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 DEFAULT_CONFIG = "/etc/podcast-digest-backup/config.json"
 SNAPSHOT_TAG = "podcast-digest"
@@ -158,7 +159,7 @@ def probe(cfg, snapshot=None, from_host=None):
         if found is None:
             known = snapshots(cfg, from_host)
             return dict(out, status="no-snapshot", message=(
-                f"No snapshot '{snapshot}'" + (f" of host {from_host}" if snapshot == "latest" else "")
+                f"No snapshot {snapshot}" + (f" of host {from_host}" if snapshot == "latest" else "")
                 + " is in"), snapshots=known[-10:])
         out["snapshot"] = found
         out["manifest"] = manifest_of(cfg, found["id"])
@@ -348,8 +349,13 @@ def cmd_backup(cfg, _args):
                       f"restic forget --prune (exit {forget.returncode}): {last_lines(forget.stderr)}")
     removed = 0
     for line in forget.stdout.splitlines():
-        if line.startswith("["):
-            removed += sum(len(group.get("remove") or []) for group in json.loads(line))
+        # forget's JSON is one line (a list of groups); prune's progress and report are text.
+        try:
+            groups = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(groups, list):
+            removed += sum(len(group.get("remove") or []) for group in groups if isinstance(group, dict))
     result["forgotten"] = removed
     result["seconds"] = round(time.time() - start, 2)
     write_atomic(cfg["last_success_file"], json.dumps(result, sort_keys=True) + "\n", 0o644)
@@ -527,7 +533,13 @@ def main():
     if args.command == "restic":
         os.execvpe("restic", ["restic"] + restic_options(cfg) + args.args, restic_env(cfg))
     try:
-        result = args.func(cfg, args)
+        try:
+            result = args.func(cfg, args)
+        except Failure:
+            raise
+        except Exception as err:  # noqa: BLE001 - any surprise is a failed run, said as such
+            traceback.print_exc()
+            raise Failure(f"unexpected error: {type(err).__name__}: {err}") from err
     except Failure as err:
         if args.command in ("backup", "check"):
             write_atomic(cfg["last_failure_file"], json.dumps({"time": now(), "epoch": int(time.time()),
