@@ -41,6 +41,17 @@ or host-specific: every ansible/ansible-playbook command in it runs with
 block that fails (bash -euo pipefail, non-zero exit) fails the test, so a
 runbook that drifts from the code fails `make test`.
 
+A runbook with the line `<!-- runbook-test: swarm -->` is for swarm
+environments: it runs in the `swarm` scenario instead (--scenario swarm),
+against that scenario's three nodes: podcast-1/2/3.example.com are
+pdd-swarm-1/2/3 and https://podcast.example.com is pdd-swarm-1's 443,
+published on 127.0.0.1:8470. Its SETUP steps name the node they run on:
+
+  swarm-nodes.md block 2   pdd-swarm-3 leaves the swarm and its entry is
+                           removed (a new server, not in the swarm yet)
+  swarm-nodes.md block 5   pdd-swarm-3's swarm state is wiped (a node lost:
+                           its entry is down; it comes back with no swarm state)
+
 Backups need a backup server, which only the `backup` scenario has. A block
 preceded by `<!-- runbook-test: backup -->` is run by that scenario's verify
 (--scenario backup), against its hosts, and listed (not run) by the default
@@ -54,6 +65,7 @@ restores is deleted on the host (SETUP).
 
   runbook_commands.py --list              print the mapped blocks (no host needed)
   runbook_commands.py --run --host NAME   run them, from the repository root
+    [--scenario swarm]                    the swarm runbooks, on the swarm scenario's nodes
     [--scenario backup --lost-host NAME --extra-inventory FILE --https-port N]
     [--runbooks a.md,b.md]                only these runbooks
     [--report FILE]                       each block's runbook, number, rc and seconds, as JSON
@@ -76,8 +88,10 @@ LAB_VAULT = ROOT / "inventories" / "lab" / "group_vars" / "lab" / "vault.yml"
 LAB_VAULT_PASSWORD = "molecule/resources/lab/vault-password.txt"
 LAB_SITE = "podcast.lab.test"
 LAB_HTTPS = "127.0.0.1:8453"
+SWARM_HTTPS = "127.0.0.1:8470"
 CHECK_MARK = "<!-- runbook-test: check -->"
 BACKUP_MARK = "<!-- runbook-test: backup -->"
+SWARM_MARK = "<!-- runbook-test: swarm -->"
 # Runbooks whose two example hosts are two different lab hosts (backup scenario).
 LOST_HOST = {"restore-after-losing-a-host.md": "podcast-1.example.com"}
 SETUP = {
@@ -87,20 +101,38 @@ SETUP = {
                            "\"time\": \"two hours ago\", \"token\": \"dead\"}\\n' $(( $(date +%s) - 7200 )) "
                            "> /opt/podcast-digest/releases/lock/holder.json",
 }
+# Swarm runbooks: (runbook, block) -> [(node, command as root)], before that block.
+SWARM_SETUP = {
+    ("swarm-nodes.md", 2): [("pdd-swarm-3", "docker swarm leave --force"),
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
+                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done; "
+                                            "docker node rm --force pdd-swarm-3")],
+    ("swarm-nodes.md", 5): [("pdd-swarm-3", "systemctl stop docker.socket docker && rm -rf /var/lib/docker/swarm "
+                                            "&& systemctl start docker"),
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
+                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done")],
+}
 RELEASE_ID = re.compile(r"-e release=[0-9a-f]{6,}\b")
 BLOCK = re.compile(r"^(?:<!-- runbook-test: (?P<marks>[a-z ]+) -->\n)?```sh\n(?P<body>.*?)^```$", re.M | re.S)
 
 
-def mapping(host, inventory, tmp, https_port=None, hosts=None):
+def scenario_of(name):
+    """The scenario whose hosts a runbook runs against, but for marked blocks: swarm or default."""
+    return "swarm" if SWARM_MARK in (RUNBOOKS / name).read_text() else "default"
+
+
+def mapping(host, inventory, tmp, https_port=None, hosts=None, scenario="default"):
     """(pattern, replacement) pairs, applied in this order. hosts: example host name -> lab host."""
-    port = str(https_port or LAB_HTTPS.split(":")[1])
+    port = str(https_port or (SWARM_HTTPS if scenario == "swarm" else LAB_HTTPS).split(":")[1])
     hosts = hosts or {}
+    example_hosts = (r"\bpodcast-([123])\.example\.com\b", r"pdd-swarm-\1") if scenario == "swarm" else \
+        (r"\bpodcast-[12]\.example\.com\b", lambda m: hosts.get(m[0], host))
     return [
         (r"inventories/(prod|staging)/group_vars/\1/vault\.yml(?!\.example)", f"{tmp}/vault.yml"),
         (r"(-i|--inventory)[ =]inventories/(prod|staging)\b/?", rf"\1 {inventory}"),
         (r"--vault-id[ =](prod|staging)@prompt", f"--vault-id lab@{LAB_VAULT_PASSWORD}"),
         (r"--resolve podcast\.example\.com:443:<host> ?", ""),
-        (r"\bpodcast-[12]\.example\.com\b", lambda m: hosts.get(m[0], host)),
+        example_hosts,
         (r"(?m)^sudo (.+)$", lambda m: f"ansible {host} -i {inventory} --vault-id lab@{LAB_VAULT_PASSWORD} "
          f"-b -m ansible.builtin.shell -a {shlex.quote(m[1])}"),
         (r"\bcurl ", f"curl -k --resolve {LAB_SITE}:{port}:127.0.0.1 "),
@@ -116,10 +148,10 @@ def blocks():
             continue
         for i, m in enumerate(BLOCK.finditer(path.read_text()), 1):
             marks = (m["marks"] or "").split()
-            unknown = set(marks) - {"check", "backup"}
+            unknown = set(marks) - {"check", "backup", "swarm"}
             if unknown:
                 raise SystemExit(f"{path.name} block {i}: unknown runbook-test mark(s) {sorted(unknown)}")
-            out.append((path.name, i, "check" in marks, m["body"], "backup" if "backup" in marks else "default"))
+            out.append((path.name, i, "check" in marks, m["body"], "backup" if "backup" in marks else scenario_of(path.name)))
     return out
 
 
@@ -129,8 +161,8 @@ def commands(body):
     return [line.strip() for line in joined.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def mapped(body, check, host, inventory, tmp, https_port=None, hosts=None):
-    for pattern, repl in mapping(host, inventory, tmp, https_port, hosts):
+def mapped(body, check, host, inventory, tmp, https_port=None, hosts=None, scenario="default"):
+    for pattern, repl in mapping(host, inventory, tmp, https_port, hosts, scenario):
         body = re.sub(pattern, repl, body)
     if check:
         body = re.sub(r"(?m)^(ansible(-playbook)? .*?)$", r"\1 --check", re.sub(r"\\\n\s*", " ", body))
@@ -166,7 +198,7 @@ def main():
     ap.add_argument("--run", action="store_true")
     ap.add_argument("--host", default="pdd-default")
     ap.add_argument("--inventory", default=os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."), "inventory"))
-    ap.add_argument("--scenario", default="default", choices=["default", "backup"])
+    ap.add_argument("--scenario", default="default", choices=["default", "backup", "swarm"])
     ap.add_argument("--lost-host")
     ap.add_argument("--extra-inventory")
     ap.add_argument("--https-port", type=int)
@@ -189,7 +221,7 @@ def main():
     try:
         for name, i, check, body, scenario in selected:
             hosts = {LOST_HOST[name]: args.lost_host} if args.lost_host and name in LOST_HOST else {}
-            text = mapped(body, check, args.host, inventory, tmp, args.https_port, hosts)
+            text = mapped(body, check, args.host, inventory, tmp, args.https_port, hosts, scenario)
             n = len(commands(body))
             print(f"--- {name} block {i} ({n} commands{', in check mode' if check else ''})", flush=True)
             if args.list or not args.run:
@@ -201,6 +233,11 @@ def main():
                 continue
             total += n
             shutil.copyfile(LAB_VAULT, os.path.join(tmp, "vault.yml"))
+            for node, setup in SWARM_SETUP.get((name, i), []):
+                print(f"    (setup on {node}: {setup})", flush=True)
+                subprocess.run(["ansible", node] + inventory_argv + ["--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
+                                "-b", "-m", "ansible.builtin.shell", "-a", setup],
+                               cwd=ROOT, env=env, check=True, capture_output=True)
             if name in SETUP and i == 1:
                 print(f"    (setup on {args.host}: {SETUP[name]})", flush=True)
                 subprocess.run(["ansible", args.host] + inventory_argv + ["--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
