@@ -96,3 +96,21 @@ def test_the_audit_log_is_appended_one_json_line_per_entry(tmp_path):
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["action"] for e in lines] == ["deploy", "rollback", "lock-break"]
     assert all("time" in e for e in lines)
+
+
+def test_import_after_a_restore_brings_the_history_to_a_new_host_and_never_removes_an_audit_line(tmp_path):
+    snapshot, host = tmp_path / "snapshot", tmp_path / "host"
+    helper("record", snapshot, "--keep", 5, stdin=release("r1", "backend:1"))
+    helper("audit", snapshot / "audit.log", stdin={"action": "deploy", "result": "ok", "n": 1})
+    helper("audit", snapshot / "audit.log", stdin={"action": "deploy", "result": "ok", "n": 2})
+    # A new host (nothing recorded): the snapshot's history and every audit line come in.
+    assert helper("import", host, "--from", snapshot) == {"history": "restored", "audit_added": 2}
+    assert helper("show", host)["current"] == "r1"
+    lines = (host / "audit.log").read_text().splitlines()
+    assert [json.loads(line)["n"] for line in lines] == [1, 2]
+    # The same host later, restoring an older snapshot over its newer history and log:
+    helper("record", host, "--keep", 5, stdin=release("r2", "backend:2"))
+    helper("audit", host / "audit.log", stdin={"action": "restore", "result": "ok", "n": 3})
+    assert helper("import", host, "--from", snapshot) == {"history": "kept the host's own", "audit_added": 0}
+    assert helper("show", host)["current"] == "r2"
+    assert [json.loads(line)["n"] for line in (host / "audit.log").read_text().splitlines()] == [1, 2, 3]

@@ -9,6 +9,9 @@ hand (as root) too:
     release.py unlock  DIR --token T            releases only the lock holding token T
     release.py record  DIR --keep N             (release JSON on stdin)
     release.py audit   FILE                     (one entry JSON on stdin, appended as one line)
+    release.py import  DIR --from SRC           after a restore: the history of SRC (a snapshot's
+                                                releases directory) where DIR has none; audit lines of
+                                                SRC that DIR lacks are appended (never removed)
 
 Every command prints one JSON object. Files are replaced atomically (write,
 fsync, rename); the lock is a directory created with mkdir (atomic: exactly
@@ -190,6 +193,41 @@ def cmd_audit(args):
     return {"appended": entry}
 
 
+def cmd_import(args):
+    src, directory = args.source, args.dir
+    result = {"history": "none in the snapshot", "audit_added": 0}
+    if os.path.exists(os.path.join(src, "history.json")):
+        if os.path.exists(os.path.join(directory, "history.json")):
+            # This host has its own history (a restore onto a host that was
+            # deployed): it is the truth about what ran here; keep it.
+            result["history"] = "kept the host's own"
+        else:
+            for name in sorted(os.listdir(src)):
+                if name.endswith(".json") or name == "current":
+                    with open(os.path.join(src, name), encoding="utf-8") as fh:
+                        write_atomic(os.path.join(directory, name), fh.read())
+            result["history"] = "restored"
+    audit = os.path.join(directory, "audit.log")
+    have = set()
+    if os.path.exists(audit):
+        with open(audit, encoding="utf-8") as fh:
+            have = {line.rstrip("\n") for line in fh}
+    try:
+        with open(os.path.join(src, "audit.log"), encoding="utf-8") as fh:
+            new = [line.rstrip("\n") for line in fh if line.strip() and line.rstrip("\n") not in have]
+    except FileNotFoundError:
+        new = []
+    if new:
+        fd = os.open(audit, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, ("\n".join(new) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    result["audit_added"] = len(new)
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,6 +250,10 @@ def main():
     p = sub.add_parser("audit")
     p.add_argument("file")
     p.set_defaults(func=cmd_audit)
+    p = sub.add_parser("import")
+    p.add_argument("dir")
+    p.add_argument("--from", dest="source", required=True)
+    p.set_defaults(func=cmd_import)
     args = parser.parse_args()
     if getattr(args, "dir", None):
         os.makedirs(args.dir, mode=0o750, exist_ok=True)
