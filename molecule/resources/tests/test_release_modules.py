@@ -180,7 +180,9 @@ def test_release_lock_module_changes_only_when_it_breaks_a_stale_lock(tmp_path):
     taken = module("release_lock", dir=d, token="t1", holder={"operator": "a"})
     assert taken["acquired"] and not taken["changed"] and "token" not in taken["holder"]
     refused = module("release_lock", dir=d, token="t2", holder={"operator": "b"})
-    assert not refused["acquired"] and refused["holder"]["operator"] == "a" and "token" not in refused["holder"]
+    assert refused["failed"] and not refused["acquired"] and not refused["changed"]
+    assert refused["holder"]["operator"] == "a" and "token" not in refused["holder"]
+    assert "Deploy refused" in refused["msg"] and "held by a from" in refused["msg"] and "Wait for" in refused["msg"]
     assert not module("release_lock", dir=d, state="absent", token="t2")["released"]
     released = module("release_lock", dir=d, state="absent", token="t1")
     assert released["released"] and not released["changed"]

@@ -11,9 +11,10 @@ short_description: Take or release the deploy lock of the Podcast Digest stack
 description:
   - The lock is the directory C(<dir>/lock), created with mkdir (atomic, exactly one concurrent
     taker wins); C(holder.json) in it says who holds it, from where, and since when.
-  - C(state=present) takes it for I(holder); a lock held by another run is not taken
-    (C(acquired=false), with its holder, age and whether it is stale). A stale lock (older than
-    I(timeout) seconds) is broken only with I(break_stale=true).
+  - C(state=present) takes it for I(holder); a lock held by another run is not taken: the
+    module fails with a message naming the holder and what to do (C(acquired=false), with its
+    holder, age and whether it is stale). A stale lock (older than I(timeout) seconds) is broken
+    only with I(break_stale=true).
   - C(state=absent) releases it, only when I(token) holds it, never another run's lock.
   - Taking and releasing the lock within one run leaves the host as it was, so neither reports a
     change; breaking a stale lock does.
@@ -82,9 +83,23 @@ def main():
         module.exit_json(changed=breaks, acquired=breaks, holder=public(found["holder"]), age=found["age"],
                          stale=found["stale"], broken=public(found["holder"]) if breaks else None)
     result = take_lock(p["dir"], holder, p["timeout"], p["break_stale"])
-    module.exit_json(changed=result["broken"] is not None, acquired=result["acquired"],
-                     holder=public(result["holder"]), age=result["age"], stale=result["stale"],
-                     broken=public(result["broken"]))
+    out = dict(changed=result["broken"] is not None, acquired=result["acquired"], holder=public(result["holder"]),
+               age=result["age"], stale=result["stale"], broken=public(result["broken"]))
+    if not result["acquired"]:
+        module.fail_json(msg=refusal(p["dir"], result, p["timeout"]), **out)
+    module.exit_json(**out)
+
+
+def refusal(directory, result, timeout):
+    """Who holds the lock, and what the operator can do."""
+    h = result["holder"]
+    held = ("Deploy refused: the deploy lock %s/lock is held by %s from %s (%s, commit %s) since %s, %s s ago. "
+            % (directory, h.get("operator", "?"), h.get("origin", "?"), h.get("playbook", "?"), h.get("commit", "?"),
+               h.get("time", "?"), result["age"]))
+    if result["stale"]:
+        return held + ("It is older than release_lock_timeout (%s s): if that run is dead, break it with "
+                       "-e release_break_lock=true (docs/runbooks/break-stale-lock.md)." % timeout)
+    return held + "Wait for that run to finish and try again."
 
 
 if __name__ == "__main__":
