@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Lab application images and a real private registry, all built offline.
 #
-# The stand-in images (molecule/resources/images/{backend,frontend,redis,nginx})
-# honour the application contract; they are pushed to a TLS + htpasswd
-# registry (Debian's docker-registry) that test hosts on the lab network pull
-# from as registry.lab:5000, as production hosts pull from a private registry.
+# The registry is a TLS + htpasswd registry (Debian's docker-registry) that
+# test hosts on the lab network pull from as registry.lab:5000, as production
+# hosts pull from a private registry. Into it go the lab's equivalents of the
+# upstream bases (python, node, nginx, redis, built from Debian), then the
+# stack's images, built by the project's own build (playbooks/build.yml, the
+# image role) on a lab build host from the stand-in application source
+# (molecule/resources/app, served by source.sh), which honours the
+# application contract.
 #
 #   apps.sh registry       lab CA, registry certificate and htpasswd (once, in
 #                          state/), then run the registry container
-#   apps.sh images         build (or reuse) the images, push them, write
-#                          state/images.yml and print the refs
+#   apps.sh images         build (or reuse) the bases and the images, push
+#                          them, write state/base-images.yml and state/app-images.yml
 #   apps.sh all            registry + images
 #   apps.sh down [--purge] remove the registry container (--purge: and its data)
 #
@@ -28,7 +32,8 @@ CA_DIR=$STATE_DIR/ca
 REGISTRY_ETC=$STATE_DIR/registry
 # Docker client config of its own: the login stays out of ~/.docker.
 DOCKER_LOGIN_DIR=$STATE_DIR/docker-config
-IMAGES_FILE=$STATE_DIR/images.yml
+IMAGES_FILE=$STATE_DIR/app-images.yml
+BASES_FILE=$STATE_DIR/base-images.yml
 
 REGISTRY_CONTAINER=$LAB_PREFIX-registry
 REGISTRY_VOLUME=$LAB_PREFIX-registry-data
@@ -39,9 +44,6 @@ PUSH_REGISTRY=127.0.0.1:$REGISTRY_PORT
 PULL_REGISTRY=$REGISTRY_ALIAS:$REGISTRY_PORT
 # Fixed in images/registry/Dockerfile; the key is made readable to it only.
 REGISTRY_GID=998
-APP_NAMESPACE=podcast-digest
-# Frontend images bake the public origin in at build time, as Next.js does.
-LAB_PUBLIC_URL=${LAB_PUBLIC_URL:-https://podcast.lab.test}
 
 if [[ -z ${VENV:-} ]]; then
   if [[ -d $REPO_ROOT/.venv ]]; then VENV=$REPO_ROOT/.venv; else VENV=/tmp/probe-venv; fi
@@ -294,17 +296,19 @@ package_minor() { # package_minor <image> <package>
     | sed -E 's/^[0-9]+://; s/^([0-9]+\.[0-9]+).*/\1/'
 }
 
-PUBLISHED=()
+BASES=()
 
-# publish <key> <repository> <tag> <image dir> [BUILD_ARG=value...]
-# A tag of "pkg:<package>" means the Debian version of that package.
-publish() {
-  local key=$1 repo=$APP_NAMESPACE/$2 tag=$3 dir=$4
-  shift 4
-  local local_name=$LAB_PREFIX/app-$dir
-  build_image "$dir" "$local_name" "$LAB_PREFIX/base-trixie:lab" "$@"
+# publish_base <key> <image dir> <parent> <repository> <tag>: build a lab
+# equivalent of an upstream base and push it as library/<repository>:<tag>.
+# A tag of "pkg:<package>:<suffix>" means the Debian version of that package
+# (major.minor) followed by -<suffix>.
+publish_base() {
+  local key=$1 dir=$2 parent=$3 repo=library/$4 tag=$5
+  local local_name=$LAB_PREFIX/$dir
+  build_image "$dir" "$local_name" "$parent"
   if [[ $tag == pkg:* ]]; then
-    tag=$(package_minor "$local_name:lab" "${tag#pkg:}")
+    local spec=${tag#pkg:}
+    tag=$(package_minor "$local_name:lab" "${spec%%:*}")-${spec#*:}
   fi
   local push_ref=$PUSH_REGISTRY/$repo:$tag remote
   docker tag "$local_name:lab" "$push_ref"
@@ -321,36 +325,26 @@ publish() {
     remote=$(remote_digest "$repo" "$tag")
     [[ -n $remote ]] || die "$push_ref pushed, but the registry does not list it"
   fi
-  PUBLISHED+=("$key $PULL_REGISTRY/$repo $tag $remote")
+  BASES+=("$key $PULL_REGISTRY/$repo:$tag@$remote")
 }
 
-write_images_file() {
-  local tmp entry key repository tag digest
+write_bases_file() {
+  local tmp entry key ref
   tmp=$(mktemp)
   {
     printf '%s\n' "---" \
-      "# Written by molecule/resources/lab/apps.sh: the lab registry and the images in it." \
-      "# Test hosts pull by these refs on the $LAB_NETWORK network, trusting lab_registry_ca_cert."
+      "# Written by molecule/resources/lab/apps.sh: the lab's equivalents of the upstream" \
+      "# bases (no registry but the lab's is reachable), pinned by digest, for image_base_images."
     printf 'lab_registry_host: "%s"\n' "$PULL_REGISTRY"
     printf 'lab_registry_ca_cert: "%s"\n' "$CA_DIR/ca.crt"
-    printf 'lab_images:\n'
-    for entry in "${PUBLISHED[@]}"; do
-      read -r key repository tag digest <<<"$entry"
-      printf '  %s:\n    ref: "%s:%s"\n    repository: "%s"\n    tag: "%s"\n    digest: "%s"\n' \
-        "$key" "$repository" "$tag" "$repository" "$tag" "$digest"
+    printf 'lab_base_images:\n'
+    for entry in "${BASES[@]}"; do
+      read -r key ref <<<"$entry"
+      printf '  %s: "%s"\n' "$key" "$ref"
     done
   } >"$tmp"
-  mv "$tmp" "$IMAGES_FILE"
-  chmod 0644 "$IMAGES_FILE"
-}
-
-print_refs() {
-  local entry key repository tag digest
-  printf '%-16s %-56s %s\n' KEY REF DIGEST
-  for entry in "${PUBLISHED[@]}"; do
-    read -r key repository tag digest <<<"$entry"
-    printf '%-16s %-56s %s\n' "$key" "$repository:$tag" "$digest"
-  done
+  mv "$tmp" "$BASES_FILE"
+  chmod 0644 "$BASES_FILE"
 }
 
 cmd_images() {
@@ -366,21 +360,26 @@ cmd_images() {
     docker login --username "$REGISTRY_USER" --password-stdin "$PUSH_REGISTRY" 2>&1) \
     || { printf '%s\n' "$out" >&2; die "docker login $PUSH_REGISTRY failed"; }
 
+  # The upstream bases, as lab equivalents built from Debian.
+  build_base bookworm
   build_base trixie
-  local api_url=NEXT_PUBLIC_API_URL=$LAB_PUBLIC_URL
-  # build_image also tags each build <name>:lab: the current good version goes
-  # last, so pdd-lab/app-backend:lab is never the broken build.
-  publish backend_broken backend  2.1.0-broken      backend  APP_VERSION=2.1.0-broken BROKEN=1
-  publish backend_v1     backend  1.0.0             backend  APP_VERSION=1.0.0 BROKEN=0
-  publish backend_v2     backend  2.0.0             backend  APP_VERSION=2.0.0 BROKEN=0
-  publish frontend_v1    frontend 1.0.0             frontend APP_VERSION=1.0.0 "$api_url"
-  publish frontend_v2    frontend 2.0.0             frontend APP_VERSION=2.0.0 "$api_url"
-  publish redis          redis    pkg:redis-server  redis
-  publish nginx          nginx    pkg:nginx         nginx
+  publish_base python base-python "$LAB_PREFIX/base-bookworm:lab" python pkg:python3:bookworm-lab
+  publish_base node   base-node   "$LAB_PREFIX/base-trixie:lab"   node   pkg:nodejs:trixie-lab
+  publish_base nginx  base-nginx  "$LAB_PREFIX/base-trixie:lab"   nginx  pkg:nginx:trixie-lab
+  publish_base redis  base-redis  "$LAB_PREFIX/base-trixie:lab"   redis  pkg:redis-server:trixie-lab
+  write_bases_file
+  log "base image refs written to $BASES_FILE"
 
-  write_images_file
+  # The application's source, then the images built from it by the
+  # project's own build (playbooks/build.yml) on the lab's build host.
+  "$APPS_DIR/source.sh" all
+  log "building the application images on the lab build host (playbooks/build.yml)"
+  (cd "$REPO_ROOT" && ANSIBLE_CONFIG=$REPO_ROOT/ansible.cfg PDD_LAB_STATE=$STATE_DIR \
+    "$VENV/bin/ansible-playbook" molecule/resources/playbooks/lab-images.yml -i inventories/lab \
+    --vault-id "lab@$VAULT_PASSWORD_FILE" >"$STATE_DIR/lab-images.log" 2>&1) \
+    || { tail -n 60 "$STATE_DIR/lab-images.log" >&2; die "the lab images did not build (log: $STATE_DIR/lab-images.log)"; }
+  grep -E 'FIGURES|changed=' "$STATE_DIR/lab-images.log" >&2 || true
   log "image refs written to $IMAGES_FILE"
-  print_refs
 }
 
 # --- main ----------------------------------------------------------------------

@@ -3,8 +3,9 @@
 #
 #   lab-host.sh up     engine, images, registry, one lab host over SSH,
 #                      then `ansible-playbook deploy.yml -i inventories/lab`
-#   lab-host.sh down   remove everything the lab made (images stay as a build
-#                      cache; PURGE=1 removes them too)
+#   lab-host.sh down   remove everything the lab made (images and the build
+#                      host's BuildKit cache stay as a cache; PURGE=1 removes
+#                      them too)
 set -euo pipefail
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$LAB_DIR/../../.." && pwd)
@@ -39,8 +40,11 @@ down() {
   docker rm -f --volumes "$HOST" >/dev/null 2>&1 || true
   [[ -x $LAB_DIR/apps.sh ]] && "$LAB_DIR/apps.sh" down --purge
   docker ps -aq --filter label=pdd-lab | xargs -r docker rm -f --volumes >/dev/null
+  docker rm -f "$LAB_PREFIX-git" >/dev/null 2>&1 || true
   docker network rm "$LAB_NETWORK" >/dev/null 2>&1 || true
   if [[ ${PURGE:-0} == 1 ]]; then
+    # The build host's Docker data (its BuildKit cache) outlives it otherwise.
+    docker volume rm "$LAB_PREFIX-builder-docker" >/dev/null 2>&1 || true
     docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($LAB_PREFIX/|registry.lab:5000/|127.0.0.1:5000/)" \
       | xargs -r docker rmi -f >/dev/null
   fi

@@ -1,17 +1,38 @@
 #!/usr/bin/env bash
 # Everything a scenario needs from the lab before its hosts are created: a
 # Docker engine, the host images, the lab network, the registry with its CA,
-# and the application images in it. Reuses whatever is already there (each
-# step is keyed by a hash of its inputs), so it costs a few seconds when
-# `make test` or an earlier scenario has prepared the lab.
+# the application's source and the images built from it. Each step reuses
+# what is there (keyed by a hash of its inputs); when nothing that goes into
+# the lab changed since the last complete run and its servers still run, the
+# whole check costs well under a second, so every scenario's create calls it
+# (`molecule test -s NAME` works on a fresh clone) and `make test` pays once.
 #
 # Serialised by a lock: scenarios running in parallel lanes, or
 # `molecule test -s NAME` on its own, may all call it at once.
 set -euo pipefail
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LAB_DIR/../../.." && pwd)
 STATE=${LAB_STATE_DIR:-$LAB_DIR/state}
 install -d -m 0755 "$STATE"
 exec 9>"$STATE/.prepare.lock"
 flock 9
+
+# What the lab is made of.
+inputs() {
+  (cd "$ROOT" && find molecule/resources/lab molecule/resources/images molecule/resources/app \
+      molecule/resources/playbooks molecule/resources/tasks roles/image roles/docker inventories/lab \
+      playbooks/build.yml ansible.cfg requirements.txt \
+      -path molecule/resources/lab/state -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+stamp=$STATE/.prepared
+want=$(inputs)
+running() { [[ $(docker inspect --format '{{.State.Running}}' "$1" 2>/dev/null) == true ]]; }
+if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $STATE/app-images.yml ]] \
+  && docker info >/dev/null 2>&1 && running pdd-lab-registry && running pdd-lab-git; then
+  printf '[lab] up to date (inputs %s)\n' "$want" >&2
+  exit 0
+fi
+rm -f "$stamp"
 "$LAB_DIR/lab.sh" all
 "$LAB_DIR/apps.sh" all
+echo "$want" >"$stamp"

@@ -13,9 +13,9 @@ cd "$ROOT"
 BIN=$ROOT/.venv/bin
 export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 # Scenarios in dependency order; any other scenario directory runs after them.
-ORDER=(docker stack secrets tls release default)
+ORDER=(docker stack secrets tls build release default)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the lanes).
-declare -A WEIGHT=([docker]=250 [stack]=650 [secrets]=550 [tls]=770 [release]=1650 [default]=1600)
+declare -A WEIGHT=([docker]=250 [build]=900 [stack]=650 [secrets]=550 [tls]=770 [release]=1650 [default]=1600)
 JOBS=${TEST_JOBS:-2}
 LOG_DIR=${TEST_LOG_DIR:-$ROOT/.cache/test-logs}
 mkdir -p "$LOG_DIR"
