@@ -1,0 +1,1 @@
+../../../release/files/hey_report.py
