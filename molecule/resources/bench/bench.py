@@ -183,6 +183,9 @@ def bench():
             figures[key].append(seconds)
             problems += [f"{key}: {w}" for w in wrong]
     log("P2: upgrade backend and frontend under load, and back")
+    refs = dict(re.findall(r"(\w+_v2):\s*\n\s*ref: \"([^\"]+)\"", (STATE / "app-images.yml").read_text()))
+    present = all(run(["docker", "exec", host(1), "docker", "image", "inspect", refs.get(k, "none")], check=False)[1].returncode == 0
+                  for k in ("backend_v2", "frontend_v2"))
     seconds, done = playbook(str(ROOT / "molecule/resources/bench/upgrade.yml"), "--limit", host(1),
                              "-e", f"bench_dir={BENCH}", check=False)
     p2 = json.loads(re.search(r"BENCH P2 (\{.*\})", done.stdout)[1]) if "BENCH P2 " in done.stdout else {}
@@ -215,6 +218,7 @@ def bench():
         f"P3       deploy.yml no-op, {HOSTS} hosts                     {med['p3']:5.1f} s  ({every['p3']})"
         f" = {med['p3'] / med['p1']:.2f}x P1; {mark(med['p3'] / med['p1'] <= 1.5)} (<= 1.5x)",
     ]
+    lines.append(f"P2       v2 images already on the host before the upgrade: {'yes' if present else 'no (pulled during it)'}")
     for step, label in (("up", "upgrade v1 -> v2"), ("down", "back to v1")):
         if step in p2:
             r = p2[step]

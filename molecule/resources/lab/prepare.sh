@@ -9,13 +9,17 @@
 #
 # Serialised by a lock: scenarios running in parallel lanes, or
 # `molecule test -s NAME` on its own, may all call it at once.
+#
+#   prepare.sh        everything (the default)
+#   prepare.sh hosts  only the engine, the host images and the network: what
+#                     a scenario that uses no application image needs (docker)
+#
+# (Everything runs from main(), which bash reads whole before running it: the
+# file can change under a running preparation without breaking it.)
 set -euo pipefail
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$LAB_DIR/../../.." && pwd)
 STATE=${LAB_STATE_DIR:-$LAB_DIR/state}
-install -d -m 0755 "$STATE"
-exec 9>"$STATE/.prepare.lock"
-flock 9
 
 # What the lab is made of.
 inputs() {
@@ -24,15 +28,32 @@ inputs() {
       playbooks/build.yml ansible.cfg requirements.txt \
       -path molecule/resources/lab/state -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
-stamp=$STATE/.prepared
-want=$(inputs)
+
 running() { [[ $(docker inspect --format '{{.State.Running}}' "$1" 2>/dev/null) == true ]]; }
-if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $STATE/app-images.yml ]] \
-  && docker info >/dev/null 2>&1 && running pdd-lab-registry && running pdd-lab-git; then
-  printf '[lab] up to date (inputs %s)\n' "$want" >&2
-  exit 0
-fi
-rm -f "$stamp"
-"$LAB_DIR/lab.sh" all
-"$LAB_DIR/apps.sh" all
-echo "$want" >"$stamp"
+
+main() {
+  install -d -m 0755 "$STATE"
+  if [[ ${1:-all} == hosts ]]; then
+    # Its own lock: it must not wait for a full preparation building images.
+    exec 9>"$STATE/.prepare-hosts.lock"
+    flock 9
+    "$LAB_DIR/lab.sh" all
+    return
+  fi
+  exec 9>"$STATE/.prepare.lock"
+  flock 9
+  local stamp=$STATE/.prepared want
+  want=$(inputs)
+  if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $STATE/app-images.yml ]] \
+    && docker info >/dev/null 2>&1 && running pdd-lab-registry && running pdd-lab-git; then
+    printf '[lab] up to date (inputs %s)\n' "$want" >&2
+    return
+  fi
+  rm -f "$stamp"
+  "$LAB_DIR/lab.sh" all
+  "$LAB_DIR/apps.sh" all
+  echo "$want" >"$stamp"
+}
+
+main "$@"
+exit

@@ -13,6 +13,8 @@ cd "$ROOT"
 BIN=$ROOT/.venv/bin
 export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 # Scenarios in dependency order; any other scenario directory runs after them.
+# `docker` first: it needs no application image, so it runs while the lab's
+# application images are still being built.
 ORDER=(docker stack secrets tls build release default)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the lanes).
 declare -A WEIGHT=([docker]=250 [build]=900 [stack]=650 [secrets]=550 [tls]=770 [release]=1650 [default]=1600)
@@ -42,13 +44,14 @@ for f in molecule/*/molecule.yml; do
 done
 
 total_start=$SECONDS
-step "yamllint" yamllint --strict .
-step "ansible-lint" ansible-lint
-step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
-# What every scenario's create would otherwise prepare itself (it reuses it).
-step "lab: engine, host images, registry, application images" molecule/resources/lab/prepare.sh
+# The host images first: every scenario needs them. Then the rest of the lab
+# (registry, source, the application images built from it) in the
+# background, while the checks run and the lanes start: a scenario's create
+# waits for it on the lab's lock (prepare.sh), except `docker`, which needs
+# no application image and starts at once.
+step "lab: engine and host images" molecule/resources/lab/prepare.sh hosts
 # The lab SSH key every scenario's create installs: made once, before the
-# lanes, so two creates never race to generate it.
+# lanes and the background preparation, so no two ever race to generate it.
 lab_ssh_key() {
   install -d -m 0700 "$ROOT/molecule/resources/lab/state/ssh" &&
     ansible localhost -m community.crypto.openssh_keypair \
@@ -56,6 +59,14 @@ lab_ssh_key() {
 }
 step "lab SSH key" lab_ssh_key
 
+prepare_log="$LOG_DIR/lab_application_images.log"
+prepare_start=$SECONDS
+rm -f "$LOG_DIR/.prepare-result"
+(molecule/resources/lab/prepare.sh >"$prepare_log" 2>&1; echo "$? $((SECONDS - prepare_start))" >"$LOG_DIR/.prepare-result") &
+prepare_pid=$!
+step "yamllint" yamllint --strict .
+step "ansible-lint" ansible-lint
+step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
 # Lanes: longest scenario first into the least loaded lane; each lane runs
 # its scenarios in ORDER, one after the other.
 declare -A LANE LOAD
@@ -79,6 +90,16 @@ for ((j = 0; j < JOBS; j++)); do
   ) &
 done
 wait
+wait "$prepare_pid" 2>/dev/null || true
+read -r prepare_rc prepare_secs <"$LOG_DIR/.prepare-result" 2>/dev/null || { prepare_rc=1 prepare_secs=0; }
+printf '=== lab: registry, source, application images (background)\n'
+if [[ $prepare_rc == 0 ]]; then
+  passed=$((passed + 1)); results+=("PASS  lab: registry, source, application images  ($prepare_secs s, in the background)")
+  tail -n 3 "$prepare_log"
+else
+  failed=$((failed + 1)); results+=("FAIL  lab: registry, source, application images  ($prepare_secs s, log: $prepare_log)")
+  tail -n 60 "$prepare_log"
+fi
 for s in "${scenarios[@]}"; do
   read -r r _ secs < <(grep " $s " "$lane_dir/results" || echo "FAIL $s 0")
   log="$LOG_DIR/molecule_scenario_$s.log"

@@ -49,7 +49,8 @@ cmd_repo() {
     GIT_COMMITTER_NAME="Lab Stand-in" GIT_COMMITTER_EMAIL=lab@podcast.lab.test \
     GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
   git init -q -b main "$work"
-  printf '.env\n.env.*\nnode_modules/\n.next/\n__pycache__/\n' >"$work/.gitignore"
+  # As a Next.js project ignores them: client/.env.production stays committed.
+  printf '.env\n.env*.local\nnode_modules/\n.next/\n__pycache__/\n' >"$work/.gitignore"
   release "$work" 1.0.0 False
   release "$work" 2.0.0 False
   git -C "$work" checkout -q -b broken

@@ -1,1 +1,0 @@
-../../../release/files/hey_report.py
