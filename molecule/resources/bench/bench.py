@@ -42,9 +42,13 @@ KNOWN_HOSTS = BENCH / "known_hosts"
 HOSTS = int(os.environ.get("BENCH_HOSTS", "5"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 FIRST_PORT = int(os.environ.get("BENCH_FIRST_PORT", "8480"))
-VAULT = ["--vault-id", f"lab@{LAB / 'vault-password.txt'}"]
 ENV = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-           PDD_LAB_STATE=str(STATE), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0")
+           PDD_LAB_STATE=str(STATE), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PY_COLORS="0",
+           ANSIBLE_VAULT_IDENTITY_LIST=f"lab@{LAB / 'vault-password.txt'}")
+# The lab's application images as they are when the bench starts, for every
+# run of it: the lab is shared, and another engineer's rebuild of the images
+# mid-bench would turn a no-op into an upgrade.
+IMAGES = BENCH / "images.json"
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -67,7 +71,7 @@ def run(argv, env=None, check=True):
 
 
 def playbook(*args, env=None, check=True):
-    return run(["ansible-playbook", "-i", str(INVENTORY), *VAULT, *args], env=env, check=check)
+    return run(["ansible-playbook", "-i", str(INVENTORY), "-e", f"@{IMAGES}", *args], env=env, check=check)
 
 
 def recap(out):
@@ -93,6 +97,12 @@ def loadavg():
 def setup():
     log("lab: engine, images, registry (reused when built)")
     run([str(LAB / "prepare.sh")])
+    refs = re.findall(r"^  (\w+):\s*\n\s*ref: \"([^\"]+)\"(?:\s*\n\s*repository: \"([^\"]+)\")?(?:\s*\n\s*tag: \"([^\"]+)\")?"
+                      r"(?:\s*\n\s*digest: \"([^\"]+)\")?", (STATE / "app-images.yml").read_text(), re.M)
+    BENCH.mkdir(parents=True, exist_ok=True)
+    IMAGES.write_text(json.dumps({"lab_images": {k: {"ref": r, "repository": rep, "tag": tag, "digest": d}
+                                                 for k, r, rep, tag, d in refs}}, indent=2))
+    log(f"images: {IMAGES} ({', '.join(k for k, *_ in refs)})")
     log(f"hosts: {', '.join(host(n) for n in range(1, HOSTS + 1))} (reused when they exist)")
     run(["ansible-playbook", str(ROOT / "molecule/resources/playbooks/bench-hosts.yml"),
          "-e", f"bench_hosts={HOSTS}", "-e", f"bench_first_port={FIRST_PORT}"])
@@ -183,11 +193,11 @@ def bench():
             figures[key].append(seconds)
             problems += [f"{key}: {w}" for w in wrong]
     log("P2: upgrade backend and frontend under load, and back")
-    refs = dict(re.findall(r"(\w+_v2):\s*\n\s*ref: \"([^\"]+)\"", (STATE / "app-images.yml").read_text()))
-    present = all(run(["docker", "exec", host(1), "docker", "image", "inspect", refs.get(k, "none")], check=False)[1].returncode == 0
-                  for k in ("backend_v2", "frontend_v2"))
+    lab_images = json.loads(IMAGES.read_text())["lab_images"]
+    present = all(run(["docker", "exec", host(1), "docker", "image", "inspect", lab_images[k]["ref"]],
+                      check=False)[1].returncode == 0 for k in ("backend_v2", "frontend_v2"))
     seconds, done = playbook(str(ROOT / "molecule/resources/bench/upgrade.yml"), "--limit", host(1),
-                             "-e", f"bench_dir={BENCH}", check=False)
+                             "-e", f"bench_dir={BENCH}", "-e", f"bench_images_file={IMAGES}", check=False)
     p2 = json.loads(re.search(r"BENCH P2 (\{.*\})", done.stdout)[1]) if "BENCH P2 " in done.stdout else {}
     if done.returncode != 0 or not p2:
         problems.append(f"P2: rc {done.returncode}: {done.stdout[-3000:]}{done.stderr[-1000:]}")
