@@ -41,8 +41,34 @@ or host-specific: every ansible/ansible-playbook command in it runs with
 block that fails (bash -euo pipefail, non-zero exit) fails the test, so a
 runbook that drifts from the code fails `make test`.
 
+A runbook with the line `<!-- runbook-test: swarm -->` is for swarm
+environments: it runs in the `swarm` scenario instead (--scenario swarm),
+against that scenario's three nodes: podcast-1/2/3.example.com are
+pdd-swarm-1/2/3 and https://podcast.example.com is pdd-swarm-1's 443,
+published on 127.0.0.1:8470. Its SETUP steps name the node they run on:
+
+  swarm-nodes.md block 2   pdd-swarm-3 leaves the swarm and its entry is
+                           removed (a new server, not in the swarm yet)
+  swarm-nodes.md block 5   pdd-swarm-3's swarm state is wiped (a node lost:
+                           its entry is down; it comes back with no swarm state)
+
+Backups need a backup server, which only the `backup` scenario has. A block
+preceded by `<!-- runbook-test: backup -->` is run by that scenario's verify
+(--scenario backup), against its hosts, and listed (not run) by the default
+one; every other block the other way round. There the test host is the fresh
+host the lost one was restored onto (--host), its site is on 127.0.0.1:8460
+(--https-port), the inventory gains molecule/backup/restore-inventory/hosts.yml
+(--extra-inventory), and in restore-after-losing-a-host.md the lost host
+podcast-1.example.com is the destroyed one (--lost-host), the new
+podcast-2.example.com the fresh one. Before restore-one-file.md, the file it
+restores is deleted on the host (SETUP).
+
   runbook_commands.py --list              print the mapped blocks (no host needed)
   runbook_commands.py --run --host NAME   run them, from the repository root
+    [--scenario swarm]                    the swarm runbooks, on the swarm scenario's nodes
+    [--scenario backup --lost-host NAME --extra-inventory FILE --https-port N]
+    [--runbooks a.md,b.md]                only these runbooks
+    [--report FILE]                       each block's runbook, number, rc and seconds, as JSON
 """
 import argparse
 import base64
@@ -63,26 +89,51 @@ LAB_VAULT = ROOT / "inventories" / "lab" / "group_vars" / "lab" / "vault.yml"
 LAB_VAULT_PASSWORD = "molecule/resources/lab/vault-password.txt"
 LAB_SITE = "podcast.lab.test"
 LAB_HTTPS = "127.0.0.1:8453"
+SWARM_HTTPS = "127.0.0.1:8470"
 CHECK_MARK = "<!-- runbook-test: check -->"
+BACKUP_MARK = "<!-- runbook-test: backup -->"
+SWARM_MARK = "<!-- runbook-test: swarm -->"
+# Runbooks whose two example hosts are two different lab hosts (backup scenario).
+LOST_HOST = {"restore-after-losing-a-host.md": "podcast-1.example.com"}
 SETUP = {
+    "restore-one-file.md": "rm -f /var/lib/docker/volumes/podcast-digest_backend_output/_data/digest-example.mp3",
     "break-stale-lock.md": "install -d -m 0750 /opt/podcast-digest/releases/lock && "
                            "printf '{\"epoch\": %s, \"operator\": \"dead-run\", \"origin\": \"lab\", "
                            "\"time\": \"two hours ago\", \"token\": \"dead\"}\\n' $(( $(date +%s) - 7200 )) "
                            "> /opt/podcast-digest/releases/lock/holder.json",
 }
+# Swarm runbooks: (runbook, block) -> [(node, command as root)], before that block.
+SWARM_SETUP = {
+    ("swarm-nodes.md", 2): [("pdd-swarm-3", "docker swarm leave --force"),
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
+                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done; "
+                                            "docker node rm --force pdd-swarm-3")],
+    ("swarm-nodes.md", 5): [("pdd-swarm-3", "systemctl stop docker.socket docker && rm -rf /var/lib/docker/swarm "
+                                            "&& systemctl start docker"),
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
+                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done")],
+}
 RELEASE_ID = re.compile(r"-e release=[0-9a-f]{6,}\b")
-BLOCK = re.compile(r"^(?P<mark><!-- runbook-test: check -->\n)?```sh\n(?P<body>.*?)^```$", re.M | re.S)
+BLOCK = re.compile(r"^(?:<!-- runbook-test: (?P<marks>[a-z ]+) -->\n)?```sh\n(?P<body>.*?)^```$", re.M | re.S)
 
 
-def mapping(host, inventory, tmp):
-    """(pattern, replacement) pairs, applied in this order."""
-    port = LAB_HTTPS.split(":")[1]
+def scenario_of(name):
+    """The scenario whose hosts a runbook runs against, but for marked blocks: swarm or default."""
+    return "swarm" if SWARM_MARK in (RUNBOOKS / name).read_text() else "default"
+
+
+def mapping(host, inventory, tmp, https_port=None, hosts=None, scenario="default"):
+    """(pattern, replacement) pairs, applied in this order. hosts: example host name -> lab host."""
+    port = str(https_port or (SWARM_HTTPS if scenario == "swarm" else LAB_HTTPS).split(":")[1])
+    hosts = hosts or {}
+    example_hosts = (r"\bpodcast-([123])\.example\.com\b", r"pdd-swarm-\1") if scenario == "swarm" else \
+        (r"\bpodcast-[12]\.example\.com\b", lambda m: hosts.get(m[0], host))
     return [
         (r"inventories/(prod|staging)/group_vars/\1/vault\.yml(?!\.example)", f"{tmp}/vault.yml"),
         (r"(-i|--inventory)[ =]inventories/(prod|staging)\b/?", rf"\1 {inventory}"),
         (r"--vault-id[ =](prod|staging)@prompt", f"--vault-id lab@{LAB_VAULT_PASSWORD}"),
         (r"--resolve podcast\.example\.com:443:<host> ?", ""),
-        (r"\bpodcast-[12]\.example\.com\b", host),
+        example_hosts,
         (r"(?m)^sudo (.+)$", lambda m: f"ansible {host} -i {inventory} --vault-id lab@{LAB_VAULT_PASSWORD} "
          f"-b -m ansible.builtin.shell -a {shlex.quote(m[1])}"),
         (r"\bcurl ", f"curl -k --resolve {LAB_SITE}:{port}:127.0.0.1 "),
@@ -91,13 +142,17 @@ def mapping(host, inventory, tmp):
 
 
 def blocks():
-    """(runbook file name, index, check mode?, block text) for every sh block."""
+    """(runbook file name, index, check mode?, block text, scenario) for every sh block."""
     out = []
     for path in sorted(RUNBOOKS.glob("*.md")):
         if path.name == "README.md":
             continue
         for i, m in enumerate(BLOCK.finditer(path.read_text()), 1):
-            out.append((path.name, i, bool(m["mark"]), m["body"]))
+            marks = (m["marks"] or "").split()
+            unknown = set(marks) - {"check", "backup", "swarm"}
+            if unknown:
+                raise SystemExit(f"{path.name} block {i}: unknown runbook-test mark(s) {sorted(unknown)}")
+            out.append((path.name, i, "check" in marks, m["body"], "backup" if "backup" in marks else scenario_of(path.name)))
     return out
 
 
@@ -107,8 +162,8 @@ def commands(body):
     return [line.strip() for line in joined.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def mapped(body, check, host, inventory, tmp):
-    for pattern, repl in mapping(host, inventory, tmp):
+def mapped(body, check, host, inventory, tmp, https_port=None, hosts=None, scenario="default"):
+    for pattern, repl in mapping(host, inventory, tmp, https_port, hosts, scenario):
         body = re.sub(pattern, repl, body)
     if check:
         body = re.sub(r"(?m)^(ansible(-playbook)? .*?)$", r"\1 --check", re.sub(r"\\\n\s*", " ", body))
@@ -118,7 +173,7 @@ def mapped(body, check, host, inventory, tmp):
 def previous_release(args, env, tmp):
     """The id of the release before the running one on the test host; deploys one first if there is none."""
     def read(path):
-        out = subprocess.run(["ansible", args.host, "-i", args.inventory, "--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
+        out = subprocess.run(["ansible", args.host] + args.inventory_argv + ["--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
                               "-b", "-m", "ansible.builtin.slurp", "-a", f"src={path}", "-o"],
                              cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
         return base64.b64decode(json.loads(out.split("=> ", 1)[1])["content"]).decode()
@@ -132,7 +187,7 @@ def previous_release(args, env, tmp):
         extra = os.path.join(tmp, "another-release.yml")
         with open(extra, "w", encoding="utf-8") as fh:
             fh.write("stack_settings:\n  LOG_LEVEL: DEBUG\n")
-        subprocess.run(["ansible-playbook", "deploy.yml", "-i", args.inventory, "--vault-id",
+        subprocess.run(["ansible-playbook", "deploy.yml"] + args.inventory_argv + ["--vault-id",
                         f"lab@{LAB_VAULT_PASSWORD}", "-e", f"@{extra}"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
         rid = history()
@@ -146,26 +201,49 @@ def main():
     ap.add_argument("--run", action="store_true")
     ap.add_argument("--host", default="pdd-default")
     ap.add_argument("--inventory", default=os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."), "inventory"))
+    ap.add_argument("--scenario", default="default", choices=["default", "backup", "swarm"])
+    ap.add_argument("--lost-host")
+    ap.add_argument("--extra-inventory")
+    ap.add_argument("--https-port", type=int)
+    ap.add_argument("--runbooks", help="comma-separated runbook file names (default: all)")
+    ap.add_argument("--report")
     args = ap.parse_args()
+    # Every command (mapped, setup, helpers) sees the same inventory.
+    inventory = args.inventory + (f" -i {args.extra_inventory}" if args.extra_inventory else "")
+    inventory_argv = ["-i", args.inventory] + (["-i", args.extra_inventory] if args.extra_inventory else [])
+    args.inventory_argv = inventory_argv
+    wanted = set(args.runbooks.split(",")) if args.runbooks else None
     tmp = tempfile.mkdtemp(prefix="pdd-runbooks-")
     env = dict(os.environ, EDITOR="true", VISUAL="true", RUNBOOK_TMP=tmp,
                ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     # The vault password comes from the mapped --vault-id only, as an operator's would.
     env.pop("ANSIBLE_VAULT_IDENTITY_LIST", None)
     total = failed = 0
+    report = []
+    selected = [b for b in blocks() if wanted is None or b[0] in wanted]
     try:
-        for name, i, check, body in blocks():
-            text = mapped(body, check, args.host, args.inventory, tmp)
+        for name, i, check, body, scenario in selected:
+            hosts = {LOST_HOST[name]: args.lost_host} if args.lost_host and name in LOST_HOST else {}
+            text = mapped(body, check, args.host, inventory, tmp, args.https_port, hosts, scenario)
             n = len(commands(body))
-            total += n
             print(f"--- {name} block {i} ({n} commands{', in check mode' if check else ''})", flush=True)
             if args.list or not args.run:
                 print(text, flush=True)
+                total += n
                 continue
+            if scenario != args.scenario:
+                print(f"    (run by the {scenario} scenario)", flush=True)
+                continue
+            total += n
             shutil.copyfile(LAB_VAULT, os.path.join(tmp, "vault.yml"))
+            for node, setup in SWARM_SETUP.get((name, i), []):
+                print(f"    (setup on {node}: {setup})", flush=True)
+                subprocess.run(["ansible", node] + inventory_argv + ["--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
+                                "-b", "-m", "ansible.builtin.shell", "-a", setup],
+                               cwd=ROOT, env=env, check=True, capture_output=True)
             if name in SETUP and i == 1:
                 print(f"    (setup on {args.host}: {SETUP[name]})", flush=True)
-                subprocess.run(["ansible", args.host, "-i", args.inventory, "--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
+                subprocess.run(["ansible", args.host] + inventory_argv + ["--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
                                 "-b", "-m", "ansible.builtin.shell", "-a", SETUP[name]],
                                cwd=ROOT, env=env, check=True, capture_output=True)
             # A rollback needs a release to go back to (made by previous_release if missing).
@@ -174,7 +252,10 @@ def main():
             start = time.time()
             proc = subprocess.run(["bash", "-euo", "pipefail", "-c", text], cwd=ROOT, env=env,
                                   capture_output=True, text=True)
-            print(f"    rc={proc.returncode} in {time.time() - start:.0f} s", flush=True)
+            seconds = time.time() - start
+            print(f"    rc={proc.returncode} in {seconds:.0f} s", flush=True)
+            report.append({"runbook": name, "block": i, "rc": proc.returncode, "seconds": round(seconds, 1),
+                           "text": text})
             if proc.returncode != 0:
                 failed += 1
                 print(text)
@@ -182,7 +263,11 @@ def main():
                 print(proc.stderr[-3000:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{total} runbook commands in {len(blocks())} blocks of {len({b[0] for b in blocks()})} runbooks; "
+        if args.report:
+            with open(args.report, "w", encoding="utf-8") as fh:
+                json.dump(report, fh, indent=1)
+    print(f"{total} runbook commands in {len(selected)} blocks of {len({b[0] for b in selected})} runbooks"
+          f"{'' if args.list or not args.run else ' (' + args.scenario + ' scenario)'}; "
           f"{'listed' if not args.run else str(failed) + ' blocks failed'}")
     return 1 if failed else 0
 

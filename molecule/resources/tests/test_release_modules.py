@@ -36,7 +36,7 @@ def load(name, path):
 # The modules import it as Ansible ships role module_utils to the host.
 store = load("ansible.module_utils.release_store", STORE_PATH)
 MODULES = {name: load(f"release_module_{name}", ROLE / "library" / f"{name}.py")
-           for name in ("release_lock", "release_record", "release_info", "release_audit")}
+           for name in ("release_lock", "release_record", "release_info", "release_audit", "release_import")}
 
 
 def module(name, check_mode=False, **args):
@@ -240,3 +240,28 @@ def test_the_role_runs_its_modules_through_ansible(tmp_path):
                  env={"ANSIBLE_ROLES_PATH": str(ROOT / "roles")})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert not (tmp_path / "releases" / "lock").exists()
+
+
+def test_import_after_a_restore_brings_the_history_to_a_new_host_and_never_removes_an_audit_line(tmp_path):
+    snapshot, new_host = tmp_path / "snapshot", tmp_path / "host"
+    store.record(str(snapshot), release("r1", "backend:1"), 5)
+    store.append_audit(str(snapshot / "audit.log"), {"action": "deploy", "result": "ok", "n": 1})
+    store.append_audit(str(snapshot / "audit.log"), {"action": "deploy", "result": "ok", "n": 2})
+    # Check mode says what would come in, and writes nothing.
+    planned = module("release_import", check_mode=True, dir=str(new_host), src=str(snapshot))
+    assert planned["changed"] and planned["history"] == "restored" and planned["audit_added"] == 2
+    assert not (new_host / "history.json").exists()
+    # A new host (nothing recorded): the snapshot's history and every audit line come in.
+    done = module("release_import", dir=str(new_host), src=str(snapshot))
+    assert done["changed"] and done["history"] == "restored" and done["audit_added"] == 2
+    assert store.history(str(new_host))["current"] == "r1"
+    assert [json.loads(line)["n"] for line in (new_host / "audit.log").read_text().splitlines()] == [1, 2]
+    # The same import again changes nothing.
+    assert not module("release_import", dir=str(new_host), src=str(snapshot))["changed"]
+    # The same host later, restoring an older snapshot over its newer history and log.
+    store.record(str(new_host), release("r2", "backend:2"), 5)
+    store.append_audit(str(new_host / "audit.log"), {"action": "restore", "result": "ok", "n": 3})
+    again = module("release_import", dir=str(new_host), src=str(snapshot))
+    assert not again["changed"] and again["history"] == "kept the host's own" and again["audit_added"] == 0
+    assert store.history(str(new_host))["current"] == "r2"
+    assert [json.loads(line)["n"] for line in (new_host / "audit.log").read_text().splitlines()] == [1, 2, 3]

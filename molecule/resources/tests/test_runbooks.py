@@ -13,7 +13,7 @@ import runbook_commands  # noqa: E402  (after the path is set)
 RUNBOOKS = ROOT / "docs" / "runbooks"
 REQUIRED = ["first-deploy.md", "routine-deploy.md", "rollback.md", "rotate-secrets.md", "certificates.md",
             "add-a-host.md", "break-stale-lock.md", "incident-site-down.md", "disk-filling-up.md",
-            "upgrading-docker.md"]
+            "upgrading-docker.md", "restore-after-losing-a-host.md", "restore-one-file.md", "swarm-nodes.md"]
 LINK = re.compile(r"\]\(([^)#:]+)(#[^)]*)?\)")
 
 
@@ -40,8 +40,8 @@ def test_every_runbook_has_commands_that_map_onto_the_lab():
     missing = [name for name in REQUIRED if (RUNBOOKS / name).exists() and name not in with_blocks]
     assert not missing, f"runbooks without a ```sh command block: {missing}"
     leftovers = []
-    for name, i, check, body in blocks:
-        text = runbook_commands.mapped(body, check, "pdd-default", "/tmp/inventory", "/tmp/rb")
+    for name, i, check, body, scenario in blocks:
+        text = runbook_commands.mapped(body, check, "pdd-default", "/tmp/inventory", "/tmp/rb", scenario=scenario)
         # the example vault is only read (copied), never used as an inventory
         text = re.sub(r"inventories/(prod|staging)/group_vars/\1/vault\.yml\.example", "", text)
         for bad in ("inventories/prod", "inventories/staging", "@prompt", "example.com"):
@@ -52,7 +52,7 @@ def test_every_runbook_has_commands_that_map_onto_the_lab():
 
 def test_every_playbook_and_file_a_command_names_exists():
     missing = []
-    for name, i, _, body in runbook_commands.blocks():
+    for name, i, _, body, _scenario in runbook_commands.blocks():
         for cmd in runbook_commands.commands(body):
             for word in cmd.split():
                 word = word.strip("'\"")
@@ -62,3 +62,26 @@ def test_every_playbook_and_file_a_command_names_exists():
                     if not (ROOT / word).exists() and not (ROOT / word).with_suffix(".yml.example").exists():
                         missing.append(f"{name} block {i}: {word}")
     assert not missing, f"commands name files that do not exist: {missing}"
+
+
+def test_backup_runbooks_run_in_the_backup_scenario():
+    """Blocks that need a backup server are marked for the backup scenario, whose verify runs them."""
+    by_runbook = {}
+    for name, _, _, _, scenario in runbook_commands.blocks():
+        by_runbook.setdefault(name, set()).add(scenario)
+    for name in ("restore-after-losing-a-host.md", "restore-one-file.md"):
+        assert by_runbook.get(name) == {"backup"}, f"{name}: every block must be marked <!-- runbook-test: backup -->"
+    assert by_runbook["disk-filling-up.md"] == {"default", "backup"}, "disk-filling-up.md: retention runs in backup"
+    verify = (ROOT / "molecule" / "backup" / "verify.yml").read_text()
+    assert "runbook_commands.py" in verify and "--scenario" in verify
+
+
+def test_every_runbook_runs_in_a_scenario():
+    """default runs the runbooks without the swarm mark; swarm's verify runs the others."""
+    swarm_verify = (ROOT / "molecule" / "swarm" / "verify.yml").read_text()
+    default_verify = (ROOT / "molecule" / "default" / "verify.yml").read_text()
+    scenarios = {scenario for *_, scenario in runbook_commands.blocks()}
+    assert scenarios <= {"default", "swarm", "backup"}
+    assert "runbook_commands.py" in default_verify
+    assert "--scenario, swarm" in swarm_verify and "runbook_commands.py" in swarm_verify
+    assert set(runbook_commands.SWARM_SETUP) <= {(name, i) for name, i, *_ in runbook_commands.blocks()}

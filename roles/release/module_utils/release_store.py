@@ -272,3 +272,48 @@ def last_audit(path, lines=1):
         except ValueError:
             out.append({"unparsed": line})
     return out
+
+
+# --- after a restore --------------------------------------------------------------
+
+def plan_import(directory, source):
+    """What importing a restored snapshot's releases directory would do:
+    {'history': 'restored' | "kept the host's own" | 'none in the snapshot',
+     'audit_new': [lines of the snapshot's audit log the host's lacks]}."""
+    result = {"history": "none in the snapshot", "audit_new": []}
+    if os.path.exists(os.path.join(source, HISTORY)):
+        # A host with its own history (a restore onto a host that was
+        # deployed): it is the truth about what ran here; keep it.
+        result["history"] = "kept the host's own" if os.path.exists(os.path.join(directory, HISTORY)) else "restored"
+    have = set()
+    try:
+        with open(os.path.join(directory, "audit.log")) as fh:
+            have = set(line.rstrip("\n") for line in fh)
+    except (IOError, OSError):
+        pass
+    try:
+        with open(os.path.join(source, "audit.log")) as fh:
+            result["audit_new"] = [line.rstrip("\n") for line in fh if line.strip() and line.rstrip("\n") not in have]
+    except (IOError, OSError):
+        pass
+    return result
+
+
+def import_snapshot(directory, source):
+    """Bring the snapshot's history in where the host has none, and append
+    the snapshot's audit lines the host's log lacks (never removing one)."""
+    ensure_dir(directory)
+    plan = plan_import(directory, source)
+    if plan["history"] == "restored":
+        for name in sorted(os.listdir(source)):
+            if name.endswith(".json") or name == CURRENT:
+                with open(os.path.join(source, name)) as fh:
+                    write_atomic(os.path.join(directory, name), fh.read())
+    if plan["audit_new"]:
+        fd = os.open(os.path.join(directory, "audit.log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, ("\n".join(plan["audit_new"]) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return plan
