@@ -18,7 +18,7 @@ export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORC
 ORDER=(docker stack secrets tls build release backup default swarm)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the
 # lanes; measured with .ci/run on 2026-11-29).
-declare -A WEIGHT=([docker]=200 [build]=1150 [stack]=450 [secrets]=380 [tls]=590 [release]=1400 [backup]=2400 [default]=1500 [swarm]=2400)
+declare -A WEIGHT=([docker]=170 [build]=1030 [stack]=475 [secrets]=390 [tls]=590 [release]=1400 [backup]=965 [default]=1310 [swarm]=2400)
 JOBS=${TEST_JOBS:-2}
 LOG_DIR=${TEST_LOG_DIR:-$ROOT/.cache/test-logs}
 mkdir -p "$LOG_DIR"
