@@ -56,7 +56,9 @@ cmd_engine() {
   fi
   log "starting dockerd (no systemd on this machine: run in the background)"
   mkdir -p /var/log
-  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  # Without the lab's lock (fd 9, prepare.sh): a daemon that inherited it
+  # would hold it for ever, and the next preparation would wait on it.
+  nohup dockerd >/var/log/dockerd.log 2>&1 9>&- &
   local i
   for i in $(seq 1 60); do
     docker info >/dev/null 2>&1 && { log "Docker engine up"; return; }
