@@ -43,6 +43,16 @@ for f in molecule/*/molecule.yml; do
   s=$(basename "$(dirname "$f")")
   [[ " ${scenarios[*]} " == *" $s "* ]] || scenarios+=("$s")
 done
+# TEST_SCENARIOS="docker stack ...": only these (in the order above), e.g. to
+# time a subset; an unknown name is refused rather than silently skipped.
+if [[ -n ${TEST_SCENARIOS:-} ]]; then
+  for s in $TEST_SCENARIOS; do
+    [[ " ${scenarios[*]} " == *" $s "* ]] || { echo "TEST_SCENARIOS: no scenario '$s' (molecule/$s/molecule.yml)" >&2; exit 2; }
+  done
+  chosen=()
+  for s in "${scenarios[@]}"; do [[ " $TEST_SCENARIOS " == *" $s "* ]] && chosen+=("$s"); done
+  scenarios=("${chosen[@]}")
+fi
 
 total_start=$SECONDS
 # The host images first: every scenario needs them. Then the rest of the lab
