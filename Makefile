@@ -12,7 +12,7 @@ LAB := molecule/resources/lab
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup lint check-repo test test-quick lab lab-down clean dev dev-down dev-test
+.PHONY: help setup lint check-repo test test-quick lab lab-down bench bench-down clean dev dev-down dev-test
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ dev-test: setup  ## The app's own tests in containers; JUnit XML in /opt/podcast
 
 lab: setup  ## Bring up the lab host over SSH and deploy it with deploy.yml
 	$(LAB)/lab-host.sh up
+
+bench: setup  ## Time deploys on lab hosts (no-op P1, upgrade P2, 5 hosts P3, check mode), as ratios in one run
+	molecule/resources/bench/bench.py
+
+bench-down:  ## Remove the bench's lab hosts (pdd-bench-*)
+	molecule/resources/bench/bench.py down
 
 lab-down:  ## Remove everything the lab made
 	$(LAB)/lab-host.sh down

@@ -71,6 +71,7 @@ restores is deleted on the host (SETUP).
     [--report FILE]                       each block's runbook, number, rc and seconds, as JSON
 """
 import argparse
+import base64
 import json
 import os
 import pathlib
@@ -171,14 +172,16 @@ def mapped(body, check, host, inventory, tmp, https_port=None, hosts=None, scena
 
 def previous_release(args, env, tmp):
     """The id of the release before the running one on the test host; deploys one first if there is none."""
-    def history():
+    def read(path):
         out = subprocess.run(["ansible", args.host] + args.inventory_argv + ["--vault-id", f"lab@{LAB_VAULT_PASSWORD}",
-                              "-b", "-m", "ansible.builtin.command", "-a",
-                              "python3 /usr/local/libexec/podcast-digest-release show /opt/podcast-digest/releases",
-                              "-o"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
-        state = json.loads(out.split("(stdout) ", 1)[1].replace("\\n", "\n"))
-        ids = [r["id"] for r in state["releases"]]
-        return ids[ids.index(state["current"]) + 1] if state["current"] in ids[:-1] else None
+                              "-b", "-m", "ansible.builtin.slurp", "-a", f"src={path}", "-o"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+        return base64.b64decode(json.loads(out.split("=> ", 1)[1])["content"]).decode()
+
+    def history():
+        ids = json.loads(read("/opt/podcast-digest/releases/history.json"))
+        current = read("/opt/podcast-digest/releases/current").strip()
+        return ids[ids.index(current) + 1] if current in ids[:-1] else None
     rid = history()
     if rid is None:
         extra = os.path.join(tmp, "another-release.yml")

@@ -8,7 +8,9 @@
 # (`molecule test -s NAME` works on a fresh clone) and `make test` pays once.
 #
 # Serialised by a lock: scenarios running in parallel lanes, or
-# `molecule test -s NAME` on its own, may all call it at once.
+# `molecule test -s NAME` on its own, may all call it at once. The lock is
+# this script's fd 9 and no child gets it (`9>&-`): a daemon a child starts
+# (dockerd) would otherwise hold the lock for as long as it runs.
 #
 #   prepare.sh        everything (the default)
 #   prepare.sh hosts  only the engine, the host images and the network: what
@@ -37,7 +39,7 @@ main() {
     # Its own lock: it must not wait for a full preparation building images.
     exec 9>"$STATE/.prepare-hosts.lock"
     flock 9
-    "$LAB_DIR/lab.sh" all
+    "$LAB_DIR/lab.sh" all 9>&-
     return
   fi
   exec 9>"$STATE/.prepare.lock"
@@ -50,8 +52,8 @@ main() {
     return
   fi
   rm -f "$stamp"
-  "$LAB_DIR/lab.sh" all
-  "$LAB_DIR/apps.sh" all
+  "$LAB_DIR/lab.sh" all 9>&-
+  "$LAB_DIR/apps.sh" all 9>&-
   echo "$want" >"$stamp"
 }
 

@@ -35,3 +35,12 @@ def test_a_daemon_started_under_the_lock_does_not_keep_it(tmp_path):
         assert free.returncode == 0, "the daemon kept the lab's lock"
     finally:
         subprocess.run(["pkill", "-f", "^sleep 29.5$"], check=False)
+
+
+def test_prepare_gives_its_lock_to_no_child():
+    """Every lab script prepare.sh runs under its lock is run without fd 9."""
+    text = (LAB / "prepare.sh").read_text()
+    calls = [l.strip() for l in text.splitlines() if re.match(r'^\s*"\$LAB_DIR/\w+\.sh"', l)]
+    assert calls, "no lab script call found in prepare.sh"
+    leaking = [c for c in calls if not c.endswith("9>&-")]
+    assert not leaking, f"run under the lock with fd 9 open: {leaking}"
