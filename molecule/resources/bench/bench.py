@@ -186,8 +186,10 @@ def bench():
         log(f"round {round_}/{REPEAT} (load average {loadavg()})")
         seconds, _ = playbook(str(ROOT / "molecule/resources/bench/floor.yml"), "--limit", host(1), env=floor_env)
         figures["floor"].append(seconds)
+        log(f"floor: {seconds:.1f} s")
         seconds, _ = run(ssh + ["sudo", "docker", "compose", "--project-directory", "/opt/podcast-digest", "up", "-d"])
         figures["compose"].append(seconds)
+        log(f"compose: {seconds:.1f} s")
         for key, args, limit in (("p1", [], host(1)), ("check", ["--check", "--diff"], host(1)), ("p3", [], None)):
             seconds, wrong = noop(key, str(ROOT / "deploy.yml"), *args, limit=limit)
             figures[key].append(seconds)
@@ -196,9 +198,10 @@ def bench():
     lab_images = json.loads(IMAGES.read_text())["lab_images"]
     present = all(run(["docker", "exec", host(1), "docker", "image", "inspect", lab_images[k]["ref"]],
                       check=False)[1].returncode == 0 for k in ("backend_v2", "frontend_v2"))
+    (BENCH / "p2.json").unlink(missing_ok=True)
     seconds, done = playbook(str(ROOT / "molecule/resources/bench/upgrade.yml"), "--limit", host(1),
                              "-e", f"bench_dir={BENCH}", "-e", f"bench_images_file={IMAGES}", check=False)
-    p2 = json.loads(re.search(r"BENCH P2 (\{.*\})", done.stdout)[1]) if "BENCH P2 " in done.stdout else {}
+    p2 = json.loads((BENCH / "p2.json").read_text()) if (BENCH / "p2.json").exists() else {}
     if done.returncode != 0 or not p2:
         problems.append(f"P2: rc {done.returncode}: {done.stdout[-3000:]}{done.stderr[-1000:]}")
     for step in ("up", "down"):
