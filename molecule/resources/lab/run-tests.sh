@@ -15,10 +15,10 @@ export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORC
 # Scenarios in dependency order; any other scenario directory runs after them.
 # `docker` first: it needs no application image, so it runs while the lab's
 # application images are still being built.
-ORDER=(docker stack secrets tls build release backup default swarm)
+ORDER=(docker stack secrets tls build release backup default dev swarm)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the
-# lanes; measured with .ci/run on 2026-11-29).
-declare -A WEIGHT=([docker]=170 [build]=1030 [stack]=475 [secrets]=390 [tls]=590 [release]=1400 [backup]=965 [default]=1310 [swarm]=2400)
+# lanes; measured with .ci/run on 2026-11-30).
+declare -A WEIGHT=([docker]=125 [build]=810 [stack]=290 [secrets]=220 [tls]=400 [release]=810 [backup]=680 [default]=590 [dev]=600 [swarm]=2400)
 JOBS=${TEST_JOBS:-2}
 LOG_DIR=${TEST_LOG_DIR:-$ROOT/.cache/test-logs}
 mkdir -p "$LOG_DIR"
