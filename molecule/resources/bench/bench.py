@@ -159,7 +159,8 @@ def switch_seconds(path):
 
     def when(name, edge):
         for t in tasks:
-            if t["task"]["name"] == name:
+            # "stack : Start the new ...": the role's name comes first.
+            if t["task"]["name"].split(" : ", 1)[-1] == name:
                 stamp = t["task"]["duration"][edge]
                 return time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) + float("0." + stamp[20:26])
         return None
