@@ -161,6 +161,23 @@ def test_release_record_check_mode_writes_nothing_and_tells_the_change(tmp_path)
     assert not info["changed"] and [r["id"] for r in info["releases"]][1] == done["id"]
 
 
+def test_release_record_releases_the_lock_only_when_the_release_is_unchanged(tmp_path):
+    """One call for an unchanged release: recorded and unlocked; a new one keeps the lock for its audit entry."""
+    d = str(tmp_path / "releases")
+    args = dict(dir=d, images=IMAGES)
+    assert module("release_lock", dir=d, token="t1", holder={"operator": "a"})["acquired"]
+    new = module("release_record", unlock_token="t1", **args)
+    assert new["changed"] and not new["unlocked"] and new["unlocked_holder"] is None
+    assert (tmp_path / "releases" / "lock").exists()
+    # Another run's token never releases it; in check mode nothing is released.
+    assert not module("release_record", unlock_token="t2", **args)["unlocked"]
+    assert not module("release_record", check_mode=True, unlock_token="t1", **args)["unlocked"]
+    assert (tmp_path / "releases" / "lock").exists()
+    same = module("release_record", unlock_token="t1", **args)
+    assert not same["changed"] and same["unlocked"] and same["unlocked_holder"]["operator"] == "a"
+    assert "token" not in same["unlocked_holder"] and not (tmp_path / "releases" / "lock").exists()
+
+
 def test_release_record_id_is_the_one_the_role_computed_before_the_module(tmp_path):
     """An upgraded controller must not see every host's running release as new."""
     conf = tmp_path / "f"
@@ -234,12 +251,20 @@ def test_the_role_runs_its_modules_through_ansible(tmp_path):
           - release_history.current == release_history.releases[0].id
           - release_history.lock.holder.operator == 'test'
           - release_history.audit[0].action == 'deploy'
+    # The same release again: recorded and unlocked in one call; unlock.yml is skipped.
+    - {{ansible.builtin.import_role: {{name: release, tasks_from: lock}}}}
+    - {{ansible.builtin.import_role: {{name: release, tasks_from: record}}}}
+    - {{ansible.builtin.import_role: {{name: release, tasks_from: unlock}}}}
+    - ansible.builtin.assert:
+        that: __release_record is not changed and __release_record.unlocked
 """)
     result = run(["ansible-playbook", "-i", "localhost,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
                   str(playbook)],
                  env={"ANSIBLE_ROLES_PATH": str(ROOT / "roles")})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert not (tmp_path / "releases" / "lock").exists()
+    # The second unlock was skipped: the record had released the lock.
+    assert "TASK [release : Release the deploy lock]\nskipping" in result.stdout.replace("*", "").replace(" \n", "\n")
 
 
 def test_import_after_a_restore_brings_the_history_to_a_new_host_and_never_removes_an_audit_line(tmp_path):

@@ -22,6 +22,12 @@ options:
   config_files: {description: Files whose content identifies the configuration (a missing one counts as absent)., type: list, elements: path, default: []}
   keep: {description: Releases kept in the history., type: int, default: 5}
   info: {description: "What else to record: commit, operator, origin, action.", type: dict, default: {}}
+  unlock_token:
+    description:
+      - This run's deploy lock token. When the release is unchanged (nothing recorded, nothing to prune or
+        audit), the lock it holds is released in the same call, as C(release_lock state=absent) would (only
+        when this token holds it). A changed release keeps the lock, for the audit entry written under it.
+    type: str
 attributes:
   check_mode: {support: full, details: Computes the id and what would be kept and pruned; writes nothing.}
 author: podcast-digest-deploy
@@ -33,10 +39,12 @@ previous: {description: The release that was current before (the same id when un
 config_sha256: {description: Checksum of the configuration files., returned: always, type: str}
 dropped: {description: Ids that left the history., returned: always, type: list}
 prune: {description: Image references only dropped releases used., returned: always, type: list}
+unlocked: {description: Whether the lock of unlock_token was released., returned: always, type: bool}
+unlocked_holder: {description: The holder of the lock released (without its token), or null., returned: always, type: dict}
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.release_store import config_checksum, plan_record, record, release_id
+from ansible.module_utils.release_store import config_checksum, plan_record, record, release_id, release_lock
 
 
 def main():
@@ -47,6 +55,7 @@ def main():
             config_files=dict(type="list", elements="path", default=[]),
             keep=dict(type="int", default=5),
             info=dict(type="dict", default={}),
+            unlock_token=dict(type="str", no_log=True),
         ),
         supports_check_mode=True,
     )
@@ -58,8 +67,14 @@ def main():
     config_sha256 = config_checksum(p["config_files"])
     release = dict(p["info"], id=release_id(images, config_sha256), images=images, config_sha256=config_sha256)
     result = (plan_record if module.check_mode else record)(p["dir"], release, p["keep"])
+    unlocked = {"released": False, "holder": None}
+    if p["unlock_token"] and not module.check_mode and not result["changed"] and not result["prune"]:
+        unlocked = release_lock(p["dir"], p["unlock_token"])
+    holder = unlocked["holder"] if unlocked["released"] else None
     module.exit_json(changed=result["changed"], id=result["id"], previous=result["previous"],
-                     config_sha256=config_sha256, dropped=result["dropped"], prune=result["prune"])
+                     config_sha256=config_sha256, dropped=result["dropped"], prune=result["prune"],
+                     unlocked=unlocked["released"],
+                     unlocked_holder=dict((k, v) for k, v in holder.items() if k != "token") if holder else None)
 
 
 if __name__ == "__main__":
