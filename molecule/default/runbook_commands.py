@@ -103,15 +103,16 @@ SETUP = {
                            "> /opt/podcast-digest/releases/lock/holder.json",
 }
 # Swarm runbooks: (runbook, block) -> [(node, command as root)], before that block.
+# Run as ad-hoc arguments, which Ansible templates: no Go template braces.
 SWARM_SETUP = {
     ("swarm-nodes.md", 2): [("pdd-swarm-3", "docker swarm leave --force"),
-                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
-                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done; "
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls "
+                                            "| grep -Eq 'pdd-swarm-3 +Down' && break; sleep 1; done; "
                                             "docker node rm --force pdd-swarm-3")],
     ("swarm-nodes.md", 5): [("pdd-swarm-3", "systemctl stop docker.socket docker && rm -rf /var/lib/docker/swarm "
                                             "&& systemctl start docker"),
-                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls --format '{{.Hostname}} {{.Status}}' "
-                                            "| grep -q 'pdd-swarm-3 Down' && break; sleep 1; done")],
+                            ("pdd-swarm-1", "for i in $(seq 60); do docker node ls "
+                                            "| grep -Eq 'pdd-swarm-3 +Down' && break; sleep 1; done")],
 }
 RELEASE_ID = re.compile(r"-e release=[0-9a-f]{6,}\b")
 BLOCK = re.compile(r"^(?:<!-- runbook-test: (?P<marks>[a-z ]+) -->\n)?```sh\n(?P<body>.*?)^```$", re.M | re.S)
