@@ -18,7 +18,7 @@ export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORC
 ORDER=(docker stack secrets tls build release backup default dev swarm)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the
 # lanes; measured with .ci/run on 2026-11-30).
-declare -A WEIGHT=([docker]=125 [build]=810 [stack]=290 [secrets]=220 [tls]=400 [release]=810 [backup]=680 [default]=590 [dev]=600 [swarm]=1600)
+declare -A WEIGHT=([docker]=155 [build]=860 [stack]=300 [secrets]=190 [tls]=480 [release]=780 [backup]=720 [default]=620 [dev]=510 [swarm]=1400)
 JOBS=${TEST_JOBS:-2}
 LOG_DIR=${TEST_LOG_DIR:-$ROOT/.cache/test-logs}
 mkdir -p "$LOG_DIR"
