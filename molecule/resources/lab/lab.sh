@@ -16,6 +16,14 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IMAGES_DIR=$(cd "$LAB_DIR/../images" && pwd)
 LAB_NETWORK=${LAB_NETWORK:-pdd-lab}
 LAB_PREFIX=${LAB_PREFIX:-pdd-lab}
+# The lab network's addresses. Docker gives a new container the lowest free
+# address of LAB_IP_RANGE; the rest of LAB_SUBNET (172.30.128.0/17) is for
+# hosts with a fixed address (a platform's `ipv4_address`): a swarm node
+# keeps the address it advertised when it is stopped and started again,
+# even if another container was created on the network meanwhile, as a
+# production server keeps its own.
+LAB_SUBNET=${LAB_SUBNET:-172.30.0.0/16}
+LAB_IP_RANGE=${LAB_IP_RANGE:-172.30.0.0/17}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # Suites the lab builds host images for: trixie is the end-to-end target
 # (the only Debian with Compose v2 packaged); bookworm exercises the
@@ -126,9 +134,18 @@ cmd_images() {
 }
 
 cmd_network() {
-  docker network inspect "$LAB_NETWORK" >/dev/null 2>&1 \
-    || docker network create "$LAB_NETWORK" >/dev/null
-  log "network $LAB_NETWORK ready"
+  local have
+  have=$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{.IPRange}}{{end}}' "$LAB_NETWORK" 2>/dev/null) || have=
+  if [[ -n $have && $have != "$LAB_SUBNET $LAB_IP_RANGE" ]]; then
+    # Made by an earlier version of the lab (Docker's own subnet): replaced
+    # when nothing uses it, refused otherwise.
+    [[ -z $(docker network inspect --format '{{range .Containers}}{{.Name}} {{end}}' "$LAB_NETWORK") ]] \
+      || die "network $LAB_NETWORK has addresses '$have', not '$LAB_SUBNET $LAB_IP_RANGE', and containers use it: run make lab-down (and molecule destroy for a kept scenario), then again"
+    docker network rm "$LAB_NETWORK" >/dev/null
+    have=
+  fi
+  [[ -n $have ]] || docker network create --subnet "$LAB_SUBNET" --ip-range "$LAB_IP_RANGE" "$LAB_NETWORK" >/dev/null
+  log "network $LAB_NETWORK ready ($LAB_SUBNET)"
 }
 
 # Sourced by the other lab scripts for its functions; run as a command otherwise.

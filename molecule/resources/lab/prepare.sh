@@ -47,7 +47,8 @@ main() {
   local stamp=$STATE/.prepared want
   want=$(inputs)
   if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $STATE/app-images.yml ]] \
-    && docker info >/dev/null 2>&1 && running pdd-lab-registry && running pdd-lab-git; then
+    && docker info >/dev/null 2>&1 && running pdd-lab-registry && running pdd-lab-git \
+    && docker network inspect pdd-lab >/dev/null 2>&1; then
     printf '[lab] up to date (inputs %s)\n' "$want" >&2
     return
   fi
