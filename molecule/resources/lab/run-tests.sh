@@ -74,6 +74,11 @@ if [[ -n ${TEST_SCENARIOS:-} ]]; then
 fi
 
 total_start=$SECONDS
+# This machine's speed varies from run to run (the same scenarios took 1.7x
+# as long one evening as that afternoon): a fixed piece of Python work, timed
+# before and after, says how fast the cores were, to compare suite times.
+calibrate() { python3 -c 'import time; t = time.perf_counter(); sum(i * i for i in range(3_000_000)); print(f"{time.perf_counter() - t:.2f}")'; }
+calibration_before=$(calibrate)
 # The host images first: every scenario needs them. Then the rest of the lab
 # (registry, source, the application images built from it) in the
 # background, while the checks run and the lanes start: a scenario's create
@@ -147,6 +152,7 @@ done
 rm -rf "$lane_dir"
 
 printf '\n=== Summary (%d s)\n' "$((SECONDS - total_start))"
+printf 'CPU calibration (a fixed Python loop, idle machine; lower is faster): %s s before the suite, %s s after\n' "$calibration_before" "$(calibrate)"
 printf '%s\n' "${results[@]}"
 # Why each failed step failed, in a few lines: the end of the output is all
 # that a CI page may keep, and the logs stay on the machine that ran it.
