@@ -360,13 +360,30 @@ cmd_images() {
     docker login --username "$REGISTRY_USER" --password-stdin "$PUSH_REGISTRY" 2>&1) \
     || { printf '%s\n' "$out" >&2; die "docker login $PUSH_REGISTRY failed"; }
 
-  # The upstream bases, as lab equivalents built from Debian.
+  # The upstream bases, as lab equivalents built from Debian. The four build
+  # at once (each is mostly apt downloading and unpacking); publish_base then
+  # finds each one built and pushes it.
   build_base bookworm
   build_base trixie
-  publish_base python base-python "$LAB_PREFIX/base-bookworm:lab" python pkg:python3:bookworm-lab
-  publish_base node   base-node   "$LAB_PREFIX/base-trixie:lab"   node   pkg:nodejs:trixie-lab
-  publish_base nginx  base-nginx  "$LAB_PREFIX/base-trixie:lab"   nginx  pkg:nginx:trixie-lab
-  publish_base redis  base-redis  "$LAB_PREFIX/base-trixie:lab"   redis  pkg:redis-server:trixie-lab
+  # key, image directory, parent, repository, tag (pkg:<package>:<suffix>:
+  # the package's version in the image, then the suffix)
+  local bases=(
+    "python base-python $LAB_PREFIX/base-bookworm:lab python pkg:python3:bookworm-lab"
+    "node base-node $LAB_PREFIX/base-trixie:lab node pkg:nodejs:trixie-lab"
+    "nginx base-nginx $LAB_PREFIX/base-trixie:lab nginx pkg:nginx:trixie-lab"
+    "redis base-redis $LAB_PREFIX/base-trixie:lab redis pkg:redis-server:trixie-lab"
+  )
+  local entry key dir parent repo tag pids=() pid
+  for entry in "${bases[@]}"; do
+    read -r key dir parent repo tag <<<"$entry"
+    build_image "$dir" "$LAB_PREFIX/$dir" "$parent" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || die "a base image did not build (its error is above)"; done
+  for entry in "${bases[@]}"; do
+    read -r key dir parent repo tag <<<"$entry"
+    publish_base "$key" "$dir" "$parent" "$repo" "$tag"
+  done
   write_bases_file
   log "base image refs written to $BASES_FILE"
 
