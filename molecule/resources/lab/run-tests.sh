@@ -5,7 +5,8 @@
 # "N passed, N failed" and the exit code is non-zero on any failure.
 # Scenarios are independent (each makes its own test hosts), and much of
 # their time is waiting (health checks, load windows, reboots), so they run
-# in TEST_JOBS lanes at once (default 2), balanced by their usual duration.
+# in TEST_JOBS lanes at once (default 2), from one queue ordered by their
+# usual duration.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -106,26 +107,28 @@ prepare_pid=$!
 step "yamllint" yamllint --strict .
 step "ansible-lint" ansible-lint
 step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
-# Lanes: longest scenario first into the least loaded lane; each lane runs
-# its scenarios in ORDER, one after the other.
-declare -A LANE LOAD
-for ((j = 0; j < JOBS; j++)); do LOAD[$j]=0; done
-for s in $(for s in "${scenarios[@]}"; do echo "${WEIGHT[$s]:-600} $s"; done | sort -rn | cut -d' ' -f2); do
-  best=0
-  for ((j = 1; j < JOBS; j++)); do ((LOAD[$j] < LOAD[$best])) && best=$j; done
-  LANE[$s]=$best; LOAD[$best]=$((LOAD[$best] + ${WEIGHT[$s]:-600}))
-done
+# Lanes: each takes the next scenario from one queue whenever it is free, so
+# a scenario slower than usual (this machine's speed varies) delays only what
+# its own lane picks next. The queue: weight 0 first (it needs no application
+# image and runs while the lab builds them), then the longest first.
 lane_dir=$(mktemp -d)
+for s in "${scenarios[@]}"; do
+  w=${WEIGHT[$s]:-600}
+  echo "$((w == 0 ? 1000000 : w)) $s"
+done | sort -rn | cut -d' ' -f2 >"$lane_dir/queue"
+# The queue's first line, taken off it under a lock (empty when none is left).
+next_scenario() {
+  flock "$lane_dir/queue.lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' next-scenario "$lane_dir/queue"
+}
 for ((j = 0; j < JOBS; j++)); do
   (
-    for s in "${scenarios[@]}"; do
-      [[ ${LANE[$s]} -eq $j ]] || continue
+    while s=$(next_scenario) && [[ -n $s ]]; do
       start=$SECONDS log="$LOG_DIR/molecule_scenario_$s.log"
       echo "[lane $j] molecule test -s $s: started"
       # profile_tasks: each task's time in the log, the slowest listed at
       # the end of each play (where a scenario's time goes, to cut it).
       if ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks molecule test -s "$s" >"$log" 2>&1; then r=PASS; else r=FAIL; fi
-      echo "$r $s $((SECONDS - start))" >>"$lane_dir/results"
+      echo "$r $s $((SECONDS - start)) $j" >>"$lane_dir/results"
       echo "[lane $j] molecule test -s $s: $r in $((SECONDS - start)) s"
     done
   ) &
@@ -142,9 +145,9 @@ else
   tail -n 60 "$prepare_log"
 fi
 for s in "${scenarios[@]}"; do
-  read -r r _ secs < <(grep " $s " "$lane_dir/results" || echo "FAIL $s 0")
+  read -r r _ secs lane < <(grep " $s " "$lane_dir/results" || echo "FAIL $s 0 -")
   log="$LOG_DIR/molecule_scenario_$s.log"
-  printf '=== molecule scenario %s (lane %s)\n' "$s" "${LANE[$s]}"
+  printf '=== molecule scenario %s (lane %s)\n' "$s" "$lane"
   if [[ $r == PASS ]]; then
     passed=$((passed + 1)); results+=("PASS  molecule scenario $s  ($secs s)")
     tail -n 3 "$log"
