@@ -373,13 +373,15 @@ cmd_images() {
     "nginx base-nginx $LAB_PREFIX/base-trixie:lab nginx pkg:nginx:trixie-lab"
     "redis base-redis $LAB_PREFIX/base-trixie:lab redis pkg:redis-server:trixie-lab"
   )
-  local entry key dir parent repo tag pids=() pid
+  local entry key dir parent repo tag pids=() dirs=() failed=() i
   for entry in "${bases[@]}"; do
     read -r key dir parent repo tag <<<"$entry"
     build_image "$dir" "$LAB_PREFIX/$dir" "$parent" &
-    pids+=($!)
+    pids+=($!) dirs+=("$dir")
   done
-  for pid in "${pids[@]}"; do wait "$pid" || die "a base image did not build (its error is above)"; done
+  # Every build ends before any failure is reported, naming each that failed.
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=("${dirs[$i]}"); done
+  ((${#failed[@]} == 0)) || die "these base images did not build (their errors are above): ${failed[*]}"
   for entry in "${bases[@]}"; do
     read -r key dir parent repo tag <<<"$entry"
     publish_base "$key" "$dir" "$parent" "$repo" "$tag"

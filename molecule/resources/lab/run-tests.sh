@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite (make test): lint, repository checks, then every
-# Molecule scenario in a sensible order (cheapest and most basic first).
+# Molecule scenario: `docker` first, then the longest first (the lanes below).
 # Every step runs even if an earlier one failed; the last line is
 # "N passed, N failed" and the exit code is non-zero on any failure.
 # Scenarios are independent (each makes its own test hosts), and much of
@@ -13,9 +13,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 cd "$ROOT"
 BIN=$ROOT/.venv/bin
 export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
-# Scenarios in dependency order; any other scenario directory runs after them.
-# `docker` first: it needs no application image, so it runs while the lab's
-# application images are still being built.
+# The scenarios, as they are listed (the summary's order); any other
+# scenario directory comes after them. The lanes run them by WEIGHT.
+# `docker` (weight 0 below) needs no application image, so the lanes start it
+# first, while the lab's application images are still being built.
 ORDER=(docker stack secrets tls build release backup default dev swarm)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the
 # lanes): the fresh-clone .ci/run of 2026-11-30 20:59, less the time the first
@@ -112,6 +113,8 @@ step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
 # its own lane picks next. The queue: weight 0 first (it needs no application
 # image and runs while the lab builds them), then the longest first.
 lane_dir=$(mktemp -d)
+# A scenario that never ran must not show the log of an earlier run.
+for s in "${scenarios[@]}"; do rm -f "$LOG_DIR/molecule_scenario_$s.log"; done
 for s in "${scenarios[@]}"; do
   w=${WEIGHT[$s]:-600}
   echo "$((w == 0 ? 1000000 : w)) $s"
