@@ -12,8 +12,11 @@
 #
 #   apps.sh registry       lab CA, registry certificate and htpasswd (once, in
 #                          state/), then run the registry container
-#   apps.sh images         build (or reuse) the bases and the images, push
-#                          them, write state/base-images.yml and state/app-images.yml
+#   apps.sh bases          registry, then build (or reuse) the bases, push them,
+#                          write state/base-images.yml; the source on the git server
+#   apps.sh app-images     build (or reuse) the stack's images from that source,
+#                          push them, write state/app-images.yml
+#   apps.sh images         the bases, then the stack's images
 #   apps.sh all            registry + images
 #   apps.sh down [--purge] remove the registry container (--purge: and its data)
 #
@@ -347,7 +350,8 @@ write_bases_file() {
   chmod 0644 "$BASES_FILE"
 }
 
-cmd_images() {
+# Log in to the lab registry (its own Docker config; the password on stdin).
+registry_login() {
   load_credentials
   if [[ ! -f $CA_DIR/ca.crt ]] \
     || [[ $(docker inspect --format '{{.State.Running}}' "$REGISTRY_CONTAINER" 2>/dev/null) != true ]]; then
@@ -359,7 +363,12 @@ cmd_images() {
   out=$(printf '%s' "$REGISTRY_PASSWORD" | DOCKER_CONFIG=$DOCKER_LOGIN_DIR \
     docker login --username "$REGISTRY_USER" --password-stdin "$PUSH_REGISTRY" 2>&1) \
     || { printf '%s\n' "$out" >&2; die "docker login $PUSH_REGISTRY failed"; }
+}
 
+# The bases in the registry and the application's source on the git server:
+# everything a build from source needs (the build scenario needs no more).
+cmd_bases() {
+  registry_login
   # The upstream bases, as lab equivalents built from Debian. The four build
   # at once (each is mostly apt downloading and unpacking); publish_base then
   # finds each one built and pushes it.
@@ -392,6 +401,11 @@ cmd_images() {
   # The application's source, then the images built from it by the
   # project's own build (playbooks/build.yml) on the lab's build host.
   "$APPS_DIR/source.sh" all
+}
+
+# The stack's images, built from that source by the project's own build.
+cmd_app_images() {
+  registry_login
   log "building the application images on the lab build host (playbooks/build.yml)"
   (cd "$REPO_ROOT" && ANSIBLE_CONFIG=$REPO_ROOT/ansible.cfg PDD_LAB_STATE=$STATE_DIR \
     "$VENV/bin/ansible-playbook" molecule/resources/playbooks/lab-images.yml -i inventories/lab \
@@ -407,10 +421,12 @@ main() {
   local start=$SECONDS
   case ${1:-all} in
     registry) cmd_engine; cmd_registry ;;
-    images) cmd_engine; cmd_images ;;
-    all) cmd_engine; cmd_registry; cmd_images ;;
+    bases) cmd_engine; cmd_registry; cmd_bases ;;
+    app-images) cmd_engine; cmd_app_images ;;
+    images) cmd_engine; cmd_bases; cmd_app_images ;;
+    all) cmd_engine; cmd_registry; cmd_bases; cmd_app_images ;;
     down) cmd_down "${2:-}" ;;
-    *) die "unknown command: $1 (registry | images | all | down [--purge])" ;;
+    *) die "unknown command: $1 (registry | bases | app-images | images | all | down [--purge])" ;;
   esac
   log "done in $((SECONDS - start)) s"
 }

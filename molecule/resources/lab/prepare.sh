@@ -9,12 +9,21 @@
 #
 # Serialised by a lock: scenarios running in parallel lanes, or
 # `molecule test -s NAME` on its own, may all call it at once. The lock is
-# this script's fd 9 and no child gets it (`9>&-`): a daemon a child starts
-# (dockerd) would otherwise hold the lock for as long as it runs.
+# this script's fd 9 (fd 8 for the bases) and no child gets it (`9>&-`): a
+# daemon a child starts (dockerd) would otherwise hold the lock for as long
+# as it runs.
 #
 #   prepare.sh        everything (the default)
+#   prepare.sh bases  the engine, the host images, the network, the registry
+#                     with the base images, the application's source: what a
+#                     scenario that builds its own application images needs
+#                     (build), without waiting for the lab's own
 #   prepare.sh hosts  only the engine, the host images and the network: what
 #                     a scenario that uses no application image needs (docker)
+#
+# `all` does the `bases` part under the bases' own lock, then builds the
+# application images holding only its own: a `bases` caller waits for the
+# bases, never for the application images.
 #
 # (Everything runs from main(), which bash reads whole before running it: the
 # file can change under a running preparation without breaking it.)
@@ -39,23 +48,47 @@ main() {
     # Its own lock: it must not wait for a full preparation building images.
     exec 9>"$STATE/.prepare-hosts.lock"
     flock 9
-    "$LAB_DIR/lab.sh" all 9>&-
+    "$LAB_DIR/lab.sh" all 8>&- 9>&-
+    return
+  fi
+  local want
+  want=$(inputs)
+  if [[ ${1:-all} == bases ]]; then
+    bases "$want"
     return
   fi
   exec 9>"$STATE/.prepare.lock"
   flock 9
-  local stamp=$STATE/.prepared want
-  want=$(inputs)
-  if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $STATE/app-images.yml ]] \
-    && docker info >/dev/null 2>&1 && running pdd-lab-registry && running pdd-lab-git \
-    && docker network inspect pdd-lab >/dev/null 2>&1; then
+  local stamp=$STATE/.prepared
+  if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $STATE/app-images.yml ]] && servers_up; then
     printf '[lab] up to date (inputs %s)\n' "$want" >&2
     return
   fi
   rm -f "$stamp"
-  "$LAB_DIR/lab.sh" all 9>&-
-  "$LAB_DIR/apps.sh" all 9>&-
+  bases "$want"
+  "$LAB_DIR/apps.sh" app-images 8>&- 9>&-
   echo "$want" >"$stamp"
+}
+
+servers_up() {
+  docker info >/dev/null 2>&1 && running pdd-lab-registry && running pdd-lab-git \
+    && docker network inspect pdd-lab >/dev/null 2>&1
+}
+
+# The bases part, under its own lock (fd 8) and stamp. Usage: bases <inputs>
+bases() {
+  exec 8>"$STATE/.prepare-bases.lock"
+  flock 8
+  local stamp=$STATE/.prepared-bases
+  if [[ -f $stamp && $(cat "$stamp") == "$1" && -f $STATE/base-images.yml ]] && servers_up; then
+    printf '[lab] bases up to date (inputs %s)\n' "$1" >&2
+  else
+    rm -f "$stamp"
+    "$LAB_DIR/lab.sh" all 8>&- 9>&-
+    "$LAB_DIR/apps.sh" bases 8>&- 9>&-
+    echo "$1" >"$stamp"
+  fi
+  exec 8>&-
 }
 
 main "$@"

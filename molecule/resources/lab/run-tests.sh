@@ -16,7 +16,9 @@ export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORC
 # The scenarios, as they are listed (the summary's order); any other
 # scenario directory comes after them. The lanes run them by WEIGHT.
 # `docker` (weight 0 below) needs no application image, so the lanes start it
-# first, while the lab's application images are still being built.
+# first, while the lab's application images are still being built; `build`
+# builds its own, so it waits only for the lab's bases and source
+# (prepare.sh bases), not for the lab's application images.
 ORDER=(docker stack secrets tls build release backup default dev swarm)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the
 # lanes): the fresh-clone .ci/run of 2026-11-30 20:59, less the time the first
@@ -85,11 +87,17 @@ calibrate() {
   python3 -c 'import timeit; print(f"{min(timeit.repeat(lambda: sum(i * i for i in range(3_000_000)), number=1, repeat=5)):.2f}")'
 }
 calibration_before=$(calibrate)
+# The cores' idle share over the suite (/proc/stat: idle + iowait over all
+# jiffies): near 0 means only less work makes the suite shorter; a large
+# share means lanes wait (health checks, load windows) and more would help.
+cpu_jiffies() { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+read -r idle_before all_before < <(cpu_jiffies)
 # The host images first: every scenario needs them. Then the rest of the lab
 # (registry, source, the application images built from it) in the
 # background, while the checks run and the lanes start: a scenario's create
 # waits for it on the lab's lock (prepare.sh), except `docker`, which needs
-# no application image and starts at once.
+# no application image and starts at once, and `build`, which waits for the
+# bases and the source only.
 step "lab: engine and host images" molecule/resources/lab/prepare.sh hosts
 # The lab SSH key every scenario's create installs: made once, before the
 # lanes and the background preparation, so no two ever race to generate it.
@@ -100,14 +108,36 @@ lab_ssh_key() {
 }
 step "lab SSH key" lab_ssh_key
 
-prepare_log="$LOG_DIR/lab_application_images.log"
-prepare_start=$SECONDS
-rm -f "$LOG_DIR/.prepare-result"
-(molecule/resources/lab/prepare.sh >"$prepare_log" 2>&1; echo "$? $((SECONDS - prepare_start))" >"$LOG_DIR/.prepare-result") &
-prepare_pid=$!
-step "yamllint" yamllint --strict .
-step "ansible-lint" ansible-lint
-step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
+# Steps that run in the background while the lanes run: each records its exit
+# code and time in $bg_dir, and report_background reports it after the lanes.
+bg_dir=$(mktemp -d)
+background_step() { # background_step NAME CMD...
+  local name=$1; shift
+  local start=$SECONDS log="$LOG_DIR/${name//[^a-zA-Z0-9_-]/_}.log"
+  "$@" >"$log" 2>&1
+  echo "$? $((SECONDS - start))" >"$bg_dir/${name//[^a-zA-Z0-9_-]/_}"
+}
+report_background() { # report_background NAME
+  local name=$1 rc secs log="$LOG_DIR/${1//[^a-zA-Z0-9_-]/_}.log"
+  read -r rc secs <"$bg_dir/${name//[^a-zA-Z0-9_-]/_}" 2>/dev/null || { rc=1 secs=0; }
+  printf '=== %s (background)\n' "$name"
+  if [[ $rc == 0 ]]; then
+    passed=$((passed + 1)); results+=("PASS  $name  ($secs s, in the background)")
+    tail -n 3 "$log"
+  else
+    failed=$((failed + 1)); results+=("FAIL  $name  ($secs s, log: $log)") failed_logs+=("$log")
+    tail -n 60 "$log"
+  fi
+}
+background_step "lab: registry, source, application images" molecule/resources/lab/prepare.sh &
+# The static checks need no lab: they run beside the lanes rather than before
+# them (ansible-lint alone takes 2-3 minutes here).
+CHECKS=("yamllint" "ansible-lint" "repository checks")
+(
+  background_step "yamllint" yamllint --strict .
+  background_step "ansible-lint" ansible-lint
+  background_step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
+) &
 # Lanes: each takes the next scenario from one queue whenever it is free, so
 # a scenario slower than usual (this machine's speed varies) delays only what
 # its own lane picks next. The queue: weight 0 first (it needs no application
@@ -137,16 +167,8 @@ for ((j = 0; j < JOBS; j++)); do
   ) &
 done
 wait
-wait "$prepare_pid" 2>/dev/null || true
-read -r prepare_rc prepare_secs <"$LOG_DIR/.prepare-result" 2>/dev/null || { prepare_rc=1 prepare_secs=0; }
-printf '=== lab: registry, source, application images (background)\n'
-if [[ $prepare_rc == 0 ]]; then
-  passed=$((passed + 1)); results+=("PASS  lab: registry, source, application images  ($prepare_secs s, in the background)")
-  tail -n 3 "$prepare_log"
-else
-  failed=$((failed + 1)); results+=("FAIL  lab: registry, source, application images  ($prepare_secs s, log: $prepare_log)") failed_logs+=("$prepare_log")
-  tail -n 60 "$prepare_log"
-fi
+report_background "lab: registry, source, application images"
+for c in "${CHECKS[@]}"; do report_background "$c"; done
 for s in "${scenarios[@]}"; do
   read -r r _ secs lane < <(grep " $s " "$lane_dir/results" || echo "FAIL $s 0 -")
   log="$LOG_DIR/molecule_scenario_$s.log"
@@ -159,9 +181,12 @@ for s in "${scenarios[@]}"; do
     tail -n 60 "$log"
   fi
 done
-rm -rf "$lane_dir"
+rm -rf "$lane_dir" "$bg_dir"
 
 printf '\n=== Summary (%d s)\n' "$((SECONDS - total_start))"
+read -r idle_after all_after < <(cpu_jiffies)
+printf 'CPU idle over the suite: %s%% of %s cores\n' \
+  "$(( (idle_after - idle_before) * 100 / (all_after - all_before > 0 ? all_after - all_before : 1) ))" "$(nproc)"
 printf 'CPU calibration (a fixed Python loop, the best of 5; lower is faster): %s s before the suite, %s s after\n' "$calibration_before" "$(calibrate)"
 printf '%s\n' "${results[@]}"
 # Why each failed step failed, in a few lines: the end of the output is all
