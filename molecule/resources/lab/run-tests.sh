@@ -16,9 +16,14 @@ export PATH=$BIN:$PATH ANSIBLE_CONFIG=$ROOT/ansible.cfg PY_COLORS=0 ANSIBLE_FORC
 # The scenarios, as they are listed (the summary's order); any other
 # scenario directory comes after them. The lanes run them by WEIGHT.
 # `docker` (weight 0 below) needs no application image, so the lanes start it
-# first, while the lab's application images are still being built; `build`
-# builds its own, so it waits only for the lab's bases and source
-# (prepare.sh bases), not for the lab's application images.
+# first, while the lab's application images are still being built.
+# The application images are the suite's critical path (every scenario but
+# docker and build waits for them) and the cores are saturated meanwhile, so
+# `build`, which alone needs only the bases and the source (prepare.sh
+# bases), waits for them here: started earlier, its cold build slowed the
+# application images by ~400 s and the suite with them (rehearsal of
+# 2026-12-01 14:26).
+export PDD_LAB_PREPARE_BUILD=all
 ORDER=(docker stack secrets tls build release backup default dev swarm)
 # Usual duration in seconds of each scenario on 2 cores beside another (for the
 # lanes): the fresh-clone .ci/run of 2026-11-30 20:59, less the time the first
@@ -96,8 +101,7 @@ read -r idle_before all_before < <(cpu_jiffies)
 # (registry, source, the application images built from it) in the
 # background, while the checks run and the lanes start: a scenario's create
 # waits for it on the lab's lock (prepare.sh), except `docker`, which needs
-# no application image and starts at once, and `build`, which waits for the
-# bases and the source only.
+# no application image and starts at once.
 step "lab: engine and host images" molecule/resources/lab/prepare.sh hosts
 # The lab SSH key every scenario's create installs: made once, before the
 # lanes and the background preparation, so no two ever race to generate it.
@@ -108,8 +112,9 @@ lab_ssh_key() {
 }
 step "lab SSH key" lab_ssh_key
 
-# Steps that run in the background while the lanes run: each records its exit
-# code and time in $bg_dir, and report_background reports it after the lanes.
+# A step that runs in the background while the lanes run (the lab's
+# preparation): it records its exit code and time in $bg_dir, and
+# report_background reports it after the lanes.
 bg_dir=$(mktemp -d)
 background_step() { # background_step NAME CMD...
   local name=$1; shift
@@ -130,14 +135,13 @@ report_background() { # report_background NAME
   fi
 }
 background_step "lab: registry, source, application images" molecule/resources/lab/prepare.sh &
-# The static checks need no lab: they run beside the lanes rather than before
-# them (ansible-lint alone takes 2-3 minutes here).
-CHECKS=("yamllint" "ansible-lint" "repository checks")
-(
-  background_step "yamllint" yamllint --strict .
-  background_step "ansible-lint" ansible-lint
-  background_step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
-) &
+# The static checks before the lanes. Run beside them instead (rehearsal of
+# 2026-12-01 14:26), they took the cores from the lab's bases and the docker
+# scenario (229 -> 457 s), and starting the lanes sooner gained nothing:
+# every scenario but docker waits for the application images anyway.
+step "yamllint" yamllint --strict .
+step "ansible-lint" ansible-lint
+step "repository checks" pytest -q -p no:cacheprovider molecule/resources/tests
 # Lanes: each takes the next scenario from one queue whenever it is free, so
 # a scenario slower than usual (this machine's speed varies) delays only what
 # its own lane picks next. The queue: weight 0 first (it needs no application
@@ -168,7 +172,6 @@ for ((j = 0; j < JOBS; j++)); do
 done
 wait
 report_background "lab: registry, source, application images"
-for c in "${CHECKS[@]}"; do report_background "$c"; done
 for s in "${scenarios[@]}"; do
   read -r r _ secs lane < <(grep " $s " "$lane_dir/results" || echo "FAIL $s 0 -")
   log="$LOG_DIR/molecule_scenario_$s.log"
