@@ -112,6 +112,7 @@ def setup():
         link.symlink_to(ROOT / "inventories" / "lab" / "group_vars")
     hosts = "".join(
         f"        {host(n)}:\n          ansible_host: 127.0.0.1\n          ansible_port: {FIRST_PORT + n - 1}\n"
+        "          ansible_user: deploy\n"
         f"          ansible_ssh_common_args: -o UserKnownHostsFile={KNOWN_HOSTS} -o StrictHostKeyChecking=yes\n"
         for n in range(1, HOSTS + 1))
     (INVENTORY / "hosts.yml").write_text(
