@@ -15,6 +15,13 @@ mitogen, no strategy plugin: the project's ansible.cfg as it is.
   P3       the same no-op deploy.yml on N hosts at once, against 1 (target <= 1.5x)
   P2       deploy.yml upgrading backend and frontend under load, and back
            (target: play <= 60 s, 0 failed requests); the switch alone
+  CPU      for P1 and P3: the CPU time ansible-playbook used (its forked
+           workers and ssh included) and the whole machine's busy CPU time
+           (/proc/stat: the controller, the lab hosts and their stacks, all on
+           the same cores; and apart, the time the hypervisor took), against
+           the cores' capacity over the run. The machine's busy time over its
+           cores is the least wall time the same work can take here: the floor
+           under P3 on this machine.
 
 Each of floor, compose, P1, check and P3 runs BENCH_REPEAT times (default 3),
 interleaved, and the median is used. The hosts stay for the next run
@@ -28,6 +35,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,11 +68,32 @@ def log(msg):
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
+def machine_cpu():
+    """The machine's CPU time so far, all cores, from /proc/stat: (busy, stolen). Busy is user, nice,
+    system, irq and softirq (guest time is counted in user already); stolen is the time the
+    hypervisor gave the cores to someone else."""
+    ticks = [int(v) for v in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks[:3]) + ticks[5] + ticks[6]) / hz, ticks[7] / hz
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# The CPU of the last run(): the command's own (with its children) and the machine's.
+LAST_CPU = {}
+
+
 def run(argv, env=None, check=True):
     """Run a command from the repository root; (wall seconds, CompletedProcess)."""
-    start = time.monotonic()
+    start, machine, own = time.monotonic(), machine_cpu(), children_cpu()
     done = subprocess.run(argv, cwd=ROOT, env=env or ENV, capture_output=True, text=True)
     seconds = time.monotonic() - start
+    after = machine_cpu()
+    LAST_CPU.update(own=children_cpu() - own, busy=after[0] - machine[0], stolen=after[1] - machine[1],
+                    capacity=seconds * os.cpu_count())
     if check and done.returncode != 0:
         sys.exit(f"[bench] failed ({done.returncode}): {' '.join(map(str, argv))}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}")
     return seconds, done
@@ -140,6 +169,7 @@ def noop(label, *args, limit=None):
     names = [limit] if limit else [host(n) for n in range(1, HOSTS + 1)]
     before = {n: containers(n) for n in names}
     seconds, done = playbook(*args, *(["--limit", limit] if limit else []), check=False)
+    cpu = dict(LAST_CPU)
     result = recap(done.stdout)
     problems = []
     if done.returncode != 0:
@@ -150,8 +180,9 @@ def noop(label, *args, limit=None):
             problems.append(f"{n}: changed={changed} failed={failed}")
         if containers(n) != before[n]:
             problems.append(f"{n}: containers restarted or replaced")
-    log(f"{label}: {seconds:.1f} s {'OK' if not problems else problems}")
-    return seconds, problems
+    log(f"{label}: {seconds:.1f} s, CPU: ansible-playbook {cpu['own']:.1f} s, machine {cpu['busy']:.1f} s"
+        f" (stolen {cpu['stolen']:.1f} s) of {cpu['capacity']:.1f} s; {'OK' if not problems else problems}")
+    return seconds, cpu, problems
 
 
 def switch_seconds(path):
@@ -183,6 +214,7 @@ def bench():
     floor_env = dict(ENV, ANSIBLE_CACHE_PLUGIN="memory", ANSIBLE_GATHERING="implicit")
     load_start = loadavg()
     figures = {k: [] for k in ("floor", "compose", "p1", "check", "p3")}
+    cpus = {"p1": [], "p3": []}
     problems = []
     for round_ in range(1, REPEAT + 1):
         log(f"round {round_}/{REPEAT} (load average {loadavg()})")
@@ -193,8 +225,10 @@ def bench():
         figures["compose"].append(seconds)
         log(f"compose: {seconds:.1f} s")
         for key, args, limit in (("p1", [], host(1)), ("check", ["--check", "--diff"], host(1)), ("p3", [], None)):
-            seconds, wrong = noop(key, str(ROOT / "deploy.yml"), *args, limit=limit)
+            seconds, cpu, wrong = noop(key, str(ROOT / "deploy.yml"), *args, limit=limit)
             figures[key].append(seconds)
+            if key in cpus:
+                cpus[key].append(cpu)
             problems += [f"{key}: {w}" for w in wrong]
     log("P2: upgrade backend and frontend under load, and back")
     lab_images = json.loads(IMAGES.read_text())["lab_images"]
@@ -233,6 +267,22 @@ def bench():
         f"P3       deploy.yml no-op, {HOSTS} hosts                     {med['p3']:5.1f} s  ({every['p3']})"
         f" = {med['p3'] / med['p1']:.2f}x P1; {mark(med['p3'] / med['p1'] <= 1.5)} (<= 1.5x)",
     ]
+    cpu = {k: {f: statistics.median(c[f] for c in v) for f in ("own", "busy", "stolen", "capacity")} for k, v in cpus.items()}
+    cores = os.cpu_count()
+    for key, label in (("p1", "P1"), ("p3", "P3")):
+        c = cpu[key]
+        lines.append(
+            f"CPU      {label}: ansible-playbook {c['own']:5.1f} s, the machine busy {c['busy']:5.1f} s of"
+            f" {c['capacity']:5.1f} s ({cores} cores x wall) = {100 * c['busy'] / c['capacity']:.0f} %,"
+            f" stolen by the hypervisor {c['stolen']:4.1f} s")
+    # The same work cannot take less wall time here than the machine's busy
+    # CPU time over its cores.
+    floor_p3 = cpu["p3"]["busy"] / cores
+    lines.append(
+        f"CPU      P3 used {cpu['p3']['own'] / cpu['p1']['own']:.1f}x P1's ansible-playbook CPU and"
+        f" {cpu['p3']['busy'] / cpu['p1']['busy']:.1f}x its machine CPU ({HOSTS} hosts); on {cores} cores"
+        f" that work takes at least {floor_p3:.1f} s = {floor_p3 / med['p1']:.2f}x P1 here"
+        f" ({'under' if floor_p3 / med['p1'] <= 1.5 else 'over'} the 1.5x target before any waiting)")
     lines.append(f"P2       v2 images already on the host before the upgrade: {'yes' if present else 'no (pulled during it)'}")
     for step, label in (("up", "upgrade v1 -> v2"), ("down", "back to v1")):
         if step in p2:
