@@ -48,7 +48,7 @@ def test_no_key_is_an_error_not_an_unkeyed_name(key):
         names.swarm_secret_names({"a": "one"}, "pdd", key)
 
 
-def play(tmp_path, variables, tasks):
+def play(tmp_path, variables, tasks, *args):
     """Run tasks on localhost with the role's vars, its filters and the inputs."""
     (tmp_path / "input.json").write_text(json.dumps(variables))
     playbook = tmp_path / "play.yml"
@@ -58,7 +58,7 @@ def play(tmp_path, variables, tasks):
         "tasks": tasks,
     }]))
     return run(["ansible-playbook", "-i", "localhost,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
-                str(playbook)],
+                *args, str(playbook)],
                env={"ANSIBLE_FILTER_PLUGINS": str(ROLE / "filter_plugins")})
 
 
@@ -74,15 +74,34 @@ def test_the_role_names_each_non_empty_secret_with_the_filter(tmp_path):
     assert out["redis_password"] == "pdd_redis_password_f4fa2b2443ad"
 
 
-@pytest.mark.parametrize("key, refused", [("", "is missing"), ("short-key", "is shorter than 32 characters"), (KEY, None)])
-def test_the_preflight_refuses_a_missing_or_short_key_without_showing_it(tmp_path, key, refused):
-    result = play(tmp_path, {"secrets_swarm_name_key": key},
-                  [{"ansible.builtin.include_tasks": str(ROLE / "tasks" / "validate-swarm.yml")}])
+def test_a_key_yaml_reads_as_a_number_is_used_as_its_text():
+    assert names.swarm_secret_names({"a": "one"}, "pdd", 12345678901234567890123456789012) == \
+        names.swarm_secret_names({"a": "one"}, "pdd", "12345678901234567890123456789012")
+
+
+SECRET = "a-secret-value-of-more-than-32-characters"
+
+
+@pytest.mark.parametrize("key, refused", [
+    ("", "is missing"),
+    ("short-key", "is shorter than 32 characters"),
+    (KEY[:31], "is shorter than 32 characters"),
+    ("CHANGE-ME-long-random-CHANGE-ME-long-random", "is still the example placeholder (CHANGE-ME)"),
+    (SECRET, "is the value of one of the secrets it names"),
+    (KEY, None),
+])
+def test_the_preflight_refuses_a_missing_short_placeholder_or_reused_key_without_showing_it(tmp_path, key, refused):
+    # At -vvv, so that a passing check would show whatever it prints.
+    result = play(tmp_path, {"secrets_swarm_name_key": key,
+                             "secrets_values": {"redis_password": SECRET, "google_api_key": "k"}},
+                  [{"ansible.builtin.include_tasks": str(ROLE / "tasks" / "validate-swarm.yml")}], "-vvv")
     output = result.stdout + result.stderr
     if refused is None:
         assert result.returncode == 0, output
-        assert KEY not in output
+        assert "Check the key that names the swarm secrets" in output
     else:
         assert result.returncode != 0
         assert f"secrets_swarm_name_key (vault_swarm_secret_name_key) {refused}" in " ".join(output.split())
-        assert key == "" or key not in output
+    # Neither the key nor the secret it must differ from is ever shown.
+    assert len(key) < 10 or key not in output
+    assert SECRET not in output

@@ -23,10 +23,13 @@ DIGITS = 12
 
 def swarm_secret_names(values, prefix, key):
     """{name: '<prefix>_<name>_<12 hex of HMAC-SHA256(key, name:value)>'} for
-    each name and value of `values`. The key must be a non-empty string."""
+    each name and value of `values`. The key must not be empty."""
     if not isinstance(values, dict):
         raise AnsibleFilterError("swarm_secret_names: the values must be a dict of name -> value")
-    if not isinstance(key, str) or not key:
+    # A vault value YAML reads as a number is still a key: its text is used,
+    # as the preflight's length check reads it.
+    key = "" if key is None else str(key)
+    if not key:
         raise AnsibleFilterError("swarm_secret_names: the key is empty (secrets_swarm_name_key)")
     key_bytes = key.encode("utf-8")
     return {
