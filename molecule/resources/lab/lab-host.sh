@@ -19,7 +19,7 @@ VAULT_ARGS=(--vault-id "lab@$LAB_DIR/vault-password.txt")
 
 up() {
   local start=$SECONDS
-  cmd_engine; cmd_images; cmd_network
+  cmd_engine; cmd_images; cmd_network; cmd_inventory
   [[ -x $LAB_DIR/apps.sh ]] && "$LAB_DIR/apps.sh" all
   cd "$ROOT"
   ansible-playbook molecule/resources/playbooks/lab-up.yml

@@ -37,13 +37,17 @@ inputs() {
   (cd "$ROOT" && find molecule/resources/lab molecule/resources/images molecule/resources/app \
       molecule/resources/playbooks molecule/resources/tasks roles/image roles/docker inventories/lab \
       playbooks/build.yml ansible.cfg requirements.txt \
-      -path molecule/resources/lab/state -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+      -path molecule/resources/lab/state -prune -o -path inventories/lab/group_vars/lab/lab-state.yml -prune \
+      -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 
 running() { [[ $(docker inspect --format '{{.State.Running}}' "$1" 2>/dev/null) == true ]]; }
 
 main() {
   install -d -m 0755 "$STATE"
+  # The lab inventory's paths to this state (lab.sh inventory), every time:
+  # cheap, and the fast path below returns before anything else is written.
+  "$LAB_DIR/lab.sh" inventory 8>&- 9>&-
   if [[ ${1:-all} == hosts ]]; then
     # Its own lock: it must not wait for a full preparation building images.
     exec 9>"$STATE/.prepare-hosts.lock"
