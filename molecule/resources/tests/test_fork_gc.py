@@ -1,5 +1,6 @@
 """playbooks/callback_plugins/fork_gc.py: each task's worker starts with the
-controller's heap frozen (its garbage collections skip what it inherited),
+Jinja filter and test plugins already loaded, and with the controller's heap
+frozen (its garbage collections skip what it inherited),
 for the playbooks ops run (the repository's ansible.cfg, or beside the
 playbooks under playbooks/) and for the scenarios (molecule.yml's env), and
 objects the controller makes afterwards are still collected."""
@@ -13,13 +14,19 @@ import yaml
 
 from conftest import ROOT, run
 
-# A lookup runs in the task's worker: it reports the worker's frozen count.
+# A lookup runs in the task's worker: it reports the worker's frozen count,
+# and how many builtin filter and test plugins its loaders hold before the
+# worker uses any (the template calling it has no filter nor test). The
+# count reads the loaders' table itself (a private attribute of ansible-core
+# 2.19's Jinja2Loader): only it tells inherited from loaded on use.
 LOOKUP = '''
 import gc
+from ansible.plugins.loader import filter_loader, test_loader
 from ansible.plugins.lookup import LookupBase
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        return [gc.get_freeze_count()]
+        plugins = len(filter_loader._cached_non_collection_wrappers) + len(test_loader._cached_non_collection_wrappers)
+        return [f"{gc.get_freeze_count()} plugins={plugins}"]
 '''
 PLAY = textwrap.dedent("""\
     - name: Report the worker's frozen heap
@@ -32,7 +39,8 @@ PLAY = textwrap.dedent("""\
     """)
 
 
-def frozen_in_worker(tmp_path, playbook_dir, env=None):
+def probe_worker(tmp_path, playbook_dir, env=None):
+    """(objects frozen, builtin Jinja plugins loaded) in a task's worker."""
     (tmp_path / "lookup_plugins").mkdir(exist_ok=True)
     (tmp_path / "lookup_plugins" / "freeze_count.py").write_text(LOOKUP)
     playbook = playbook_dir / "fork-gc-probe.yml"
@@ -43,7 +51,12 @@ def frozen_in_worker(tmp_path, playbook_dir, env=None):
     finally:
         playbook.unlink()
     assert result.returncode == 0, result.stdout + result.stderr
-    return int(re.search(r"frozen=([0-9]+)", result.stdout).group(1))
+    found = re.search(r"frozen=([0-9]+) plugins=([0-9]+)", result.stdout)
+    return int(found.group(1)), int(found.group(2))
+
+
+def frozen_in_worker(tmp_path, playbook_dir, env=None):
+    return probe_worker(tmp_path, playbook_dir, env)[0]
 
 
 def test_the_worker_inherits_a_frozen_heap_with_the_repository_config(tmp_path):
@@ -58,6 +71,16 @@ def test_the_worker_inherits_a_frozen_heap_beside_the_playbooks(tmp_path):
 def test_without_the_callback_the_worker_inherits_nothing_frozen(tmp_path):
     # The probe can fail: elsewhere, with the path pointed away, nothing is frozen.
     assert frozen_in_worker(tmp_path, tmp_path, env={"ANSIBLE_CALLBACK_PLUGINS": str(tmp_path)}) == 0
+
+
+def test_the_worker_inherits_the_jinja_plugins_loaded(tmp_path):
+    # Every builtin filter and test, under its short and both long names.
+    assert probe_worker(tmp_path, tmp_path)[1] > 200
+
+
+def test_without_the_callback_the_worker_loads_the_jinja_plugins_itself(tmp_path):
+    # The probe can fail: with the path pointed away, the worker has none yet.
+    assert probe_worker(tmp_path, tmp_path, env={"ANSIBLE_CALLBACK_PLUGINS": str(tmp_path)})[1] == 0
 
 
 def test_objects_made_after_the_freeze_are_still_collected():
