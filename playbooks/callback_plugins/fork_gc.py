@@ -16,7 +16,7 @@ the worker, so freezing there covers every fork.
 
 Each worker also built, on its first filter or test, the table of every
 ansible.builtin Jinja filter and test plugin (reading and wrapping each
-plugin file), and threw it away when it exited: about 30 ms of CPU per
+plugin file), and threw it away when it exited: about 15 ms of CPU per
 task. Built once in the controller when the playbook starts, it is
 inherited by every worker (and frozen with the rest). Measured on a no-op
 deploy.yml on the lab host, 4 rounds interleaved: 15.9 -> 14.4 s of
