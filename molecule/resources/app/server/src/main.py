@@ -4,13 +4,13 @@ It has the real backend's surface and its habits (APP-CONTRACT.md): settings
 and secrets from the process environment only, task state in this process's
 memory, audio files in OUTPUT_AUDIO_DIR encoded with ffmpeg, no Redis client.
 Its one job, processing a video, fails with "No API key was provided" when
-GOOGLE_API_KEY is not in its environment, as the real one does. For tests,
-/health reports a short SHA-256 fingerprint of each secret it sees, never a
-value.
+GOOGLE_API_KEY is not in its environment, as the real one does. /health gives
+its status and version, nothing of its secrets or credentials (APP-CONTRACT.md
+promises no more of the real one): the tests read the process's environment
+instead (molecule/resources/files/backend-env.py).
 """
 
 import asyncio
-import hashlib
 import json
 import logging
 import re
@@ -46,10 +46,6 @@ app.add_middleware(
     allow_methods=["*"],
     allow_headers=["*"],
 )
-
-
-def fingerprint(value):
-    return hashlib.sha256(value.encode()).hexdigest()[:12] if value else None
 
 
 def credentials_state():
@@ -88,8 +84,6 @@ def health():
     body = {
         "status": "unhealthy" if BROKEN else "healthy",
         "version": VERSION,
-        "credentials": credentials_state(),
-        "secrets": {name: fingerprint(getattr(settings, name) or "") for name in SECRET_NAMES},
     }
     return JSONResponse(body, status_code=503 if BROKEN else 200)
 
