@@ -186,7 +186,7 @@ def noop(label, *args, limit=None):
 
 
 def switch_seconds(path):
-    """Per rolling service: from starting its new container to removing its old one (json callback)."""
+    """Backend and frontend together: from starting the new containers to removing the old ones (json callback)."""
     tasks = [t for play in json.loads(path.read_text())["plays"] for t in play["tasks"]]
 
     def when(name, edge):
@@ -197,13 +197,9 @@ def switch_seconds(path):
                 return time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) + float("0." + stamp[20:26])
         return None
 
-    out = {}
-    for service in ("backend", "frontend"):
-        start = when(f"Start the new container beside the old one, for {service}", "start")
-        end = when(f"Stop (in-flight requests finish) and remove the old container of {service}", "end")
-        if start is not None and end is not None:
-            out[service] = round(end - start, 1)
-    return out
+    start = when("Start the new containers beside the old ones", "start")
+    end = when("Stop (in-flight requests finish) and remove the old containers", "end")
+    return None if start is None or end is None else round(end - start, 1)
 
 
 def bench():
