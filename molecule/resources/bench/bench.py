@@ -9,6 +9,9 @@ as the non-root deploy user, as `make lab` and a real server are. No
 mitogen, no strategy plugin: the project's ansible.cfg as it is.
 
   floor    ansible-playbook with facts gathered (no cache) and one task, 1 host
+  floorN   the same on the N hosts at once: what this machine makes of any
+           play on N hosts, P3's own baseline (hosts and controller share
+           the same cores here)
   compose  `docker compose up -d` over SSH on the converged host (no-op)
   P1       deploy.yml on the converged host: changed=0, nothing restarted (target <= 10 s)
   check    deploy.yml --check --diff on the converged host (target <= 10 s)
@@ -209,14 +212,16 @@ def bench():
            "-o", "StrictHostKeyChecking=yes", "-p", str(FIRST_PORT), "deploy@127.0.0.1"]
     floor_env = dict(ENV, ANSIBLE_CACHE_PLUGIN="memory", ANSIBLE_GATHERING="implicit")
     load_start = loadavg()
-    figures = {k: [] for k in ("floor", "compose", "p1", "check", "p3")}
-    cpus = {"p1": [], "p3": []}
+    figures = {k: [] for k in ("floor", "floorN", "compose", "p1", "check", "p3")}
+    cpus = {"floor": [], "floorN": [], "p1": [], "p3": []}
     problems = []
     for round_ in range(1, REPEAT + 1):
         log(f"round {round_}/{REPEAT} (load average {loadavg()})")
-        seconds, _ = playbook(str(ROOT / "molecule/resources/bench/floor.yml"), "--limit", host(1), env=floor_env)
-        figures["floor"].append(seconds)
-        log(f"floor: {seconds:.1f} s")
+        for key, limit in (("floor", ["--limit", host(1)]), ("floorN", [])):
+            seconds, _ = playbook(str(ROOT / "molecule/resources/bench/floor.yml"), *limit, env=floor_env)
+            figures[key].append(seconds)
+            cpus[key].append(dict(LAST_CPU))
+            log(f"{key}: {seconds:.1f} s, CPU: ansible-playbook {LAST_CPU['own']:.1f} s, machine {LAST_CPU['busy']:.1f} s")
         seconds, _ = run(ssh + ["sudo", "docker", "compose", "--project-directory", "/opt/podcast-digest", "up", "-d"])
         figures["compose"].append(seconds)
         log(f"compose: {seconds:.1f} s")
@@ -253,6 +258,8 @@ def bench():
         f"BENCH {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit}, {os.cpu_count()} cores,"
         f" load average {load_start} at the start, {load_end} at the end; median of {REPEAT} (each run)",
         f"floor    facts + one task, 1 host                      {med['floor']:5.1f} s  ({every['floor']})",
+        f"floorN   facts + one task, {HOSTS} hosts                     {med['floorN']:5.1f} s  ({every['floorN']})"
+        f" = {med['floorN'] / med['floor']:.2f}x floor (P3's baseline: the same ratio for the least play)",
         f"compose  docker compose up -d over SSH, no-op          {med['compose']:5.1f} s  ({every['compose']})",
         f"P1       deploy.yml no-op, 1 host                      {med['p1']:5.1f} s  ({every['p1']})"
         f" = {med['p1'] / med['floor']:.1f}x floor, {med['p1'] / med['compose']:.1f}x compose;"
@@ -265,7 +272,7 @@ def bench():
     ]
     cpu = {k: {f: statistics.median(c[f] for c in v) for f in ("own", "busy", "stolen", "capacity")} for k, v in cpus.items()}
     cores = os.cpu_count()
-    for key, label in (("p1", "P1"), ("p3", "P3")):
+    for key, label in (("floor", "floor"), ("floorN", "floorN"), ("p1", "P1"), ("p3", "P3")):
         c = cpu[key]
         lines.append(
             f"CPU      {label}: ansible-playbook {c['own']:5.1f} s, the machine busy {c['busy']:5.1f} s of"
@@ -279,6 +286,22 @@ def bench():
         f" {cpu['p3']['busy'] / cpu['p1']['busy']:.1f}x its machine CPU ({HOSTS} hosts); on {cores} cores"
         f" that work takes at least {floor_p3:.1f} s = {floor_p3 / med['p1']:.2f}x P1 here"
         f" ({'under' if floor_p3 / med['p1'] <= 1.5 else 'over'} the 1.5x target before any waiting)")
+    # What one more host costs the machine (h) and what the run costs whatever
+    # the number of hosts (F), from P1 and P3; the same for the floor. On
+    # these cores P3 takes at least (F + N h) / cores. P1's wall time is r
+    # times its CPU (F + h); P3 <= 1.5 x P1 needs F + N h <= k (F + h), with
+    # k = 1.5 x cores x r: h <= F (k - 1) / (N - k), when cutting h cuts P1
+    # alike (or (k (F + h) - F) / N, were P1 to stay as it is).
+    per_host = (cpu["p3"]["busy"] - cpu["p1"]["busy"]) / (HOSTS - 1)
+    fixed = cpu["p1"]["busy"] - per_host
+    floor_per_host = (cpu["floorN"]["busy"] - cpu["floor"]["busy"]) / (HOSTS - 1)
+    k = 1.5 * cores * med["p1"] / cpu["p1"]["busy"]
+    as_is = (k * cpu["p1"]["busy"] - fixed) / HOSTS
+    scaled = fixed * (k - 1) / (HOSTS - k) if HOSTS > k else float("inf")
+    lines.append(
+        f"CPU      one more host costs the machine {per_host:.1f} CPU-s (the floor's: {floor_per_host:.1f}), the run"
+        f" itself {fixed:.1f} CPU-s; 1.5x P1 on {cores} cores allows at most {scaled:.1f} CPU-s per host"
+        f" ({100 * scaled / per_host:.0f} % of it) when P1 shrinks with it, {as_is:.1f} were P1 to stay {med['p1']:.1f} s")
     lines.append(f"P2       v2 images already on the host before the upgrade: {'yes' if present else 'no (pulled during it)'}")
     for step, label in (("up", "upgrade v1 -> v2"), ("down", "back to v1")):
         if step in p2:
