@@ -38,12 +38,31 @@ JOBS=${TEST_JOBS:-2}
 LOG_DIR=${TEST_LOG_DIR:-$ROOT/.cache/test-logs}
 mkdir -p "$LOG_DIR"
 
+# TEST_DEADLINE (seconds since the epoch; .ci/run sets it): CI's limit is
+# hard, and a run over it lands nothing, not even its results. Whatever still
+# runs at the deadline is stopped (TERM to its whole process group, KILL 20 s
+# later) and counts as failed, saying so; what has not started by then does
+# not start. The suite then ends as usual, with its summary and counts.
+DEADLINE=${TEST_DEADLINE:-}
+[[ -z $DEADLINE || $DEADLINE =~ ^[0-9]+$ ]] || { echo "TEST_DEADLINE: '$DEADLINE' is not a time in seconds since the epoch" >&2; exit 2; }
+until_deadline() { # until_deadline CMD...: CMD, stopped at the deadline (exit 124)
+  [[ -n $DEADLINE ]] || { "$@"; return; }
+  local left=$((DEADLINE - $(date +%s)))
+  if ((left <= 0)); then echo "not started: the suite's deadline (TEST_DEADLINE) had passed"; return 124; fi
+  # A shell function (the lab SSH key: seconds) runs as it is: timeout runs programs.
+  if declare -F "$1" >/dev/null; then "$@"; return; fi
+  timeout --kill-after=20 "$left" "$@"
+  local rc=$?
+  ((rc == 124 || rc == 137)) && { echo "stopped: the suite's deadline (TEST_DEADLINE) came after $left s"; return 124; }
+  return "$rc"
+}
+
 passed=0 failed=0 results=() failed_logs=()
 step() {
   local name=$1; shift
   local start=$SECONDS log="$LOG_DIR/${name//[^a-zA-Z0-9_-]/_}.log"
   printf '=== %s\n' "$name"
-  if "$@" >"$log" 2>&1; then
+  if until_deadline "$@" >"$log" 2>&1; then
     passed=$((passed + 1)); results+=("PASS  $name  ($((SECONDS - start)) s)")
     tail -n 3 "$log"
   else
@@ -108,7 +127,7 @@ bg_dir=$(mktemp -d)
 background_step() { # background_step NAME CMD...
   local name=$1; shift
   local start=$SECONDS log="$LOG_DIR/${name//[^a-zA-Z0-9_-]/_}.log"
-  "$@" >"$log" 2>&1
+  until_deadline "$@" >"$log" 2>&1
   echo "$? $((SECONDS - start))" >"$bg_dir/${name//[^a-zA-Z0-9_-]/_}"
 }
 report_background() { # report_background NAME
@@ -153,7 +172,8 @@ for ((j = 0; j < JOBS; j++)); do
       echo "[lane $j] molecule test -s $s: started"
       # profile_tasks: each task's time in the log, the slowest listed at
       # the end of each play (where a scenario's time goes, to cut it).
-      if ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks molecule test -s "$s" >"$log" 2>&1; then r=PASS; else r=FAIL; fi
+      until_deadline env ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks molecule test -s "$s" >"$log" 2>&1
+      case $? in 0) r=PASS ;; 124) r=STOPPED ;; *) r=FAIL ;; esac
       echo "$r $s $((SECONDS - start)) $j" >>"$lane_dir/results"
       echo "[lane $j] molecule test -s $s: $r in $((SECONDS - start)) s"
     done
@@ -168,6 +188,9 @@ for s in "${scenarios[@]}"; do
   if [[ $r == PASS ]]; then
     passed=$((passed + 1)); results+=("PASS  molecule scenario $s  ($secs s)")
     tail -n 3 "$log"
+  elif [[ $r == STOPPED ]]; then
+    failed=$((failed + 1)); results+=("FAIL  molecule scenario $s  ($secs s, $(tail -n 1 "$log"); log: $log)")
+    tail -n 60 "$log"
   else
     failed=$((failed + 1)); results+=("FAIL  molecule scenario $s  ($secs s, log: $log)") failed_logs+=("$log")
     tail -n 60 "$log"
