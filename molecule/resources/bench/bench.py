@@ -292,16 +292,17 @@ def bench():
     # times its CPU (F + h); P3 <= 1.5 x P1 needs F + N h <= k (F + h), with
     # k = 1.5 x cores x r: h <= F (k - 1) / (N - k), when cutting h cuts P1
     # alike (or (k (F + h) - F) / N, were P1 to stay as it is).
-    per_host = (cpu["p3"]["busy"] - cpu["p1"]["busy"]) / (HOSTS - 1)
-    fixed = cpu["p1"]["busy"] - per_host
-    floor_per_host = (cpu["floorN"]["busy"] - cpu["floor"]["busy"]) / (HOSTS - 1)
-    k = 1.5 * cores * med["p1"] / cpu["p1"]["busy"]
-    as_is = (k * cpu["p1"]["busy"] - fixed) / HOSTS
-    scaled = fixed * (k - 1) / (HOSTS - k) if HOSTS > k else float("inf")
-    lines.append(
-        f"CPU      one more host costs the machine {per_host:.1f} CPU-s (the floor's: {floor_per_host:.1f}), the run"
-        f" itself {fixed:.1f} CPU-s; 1.5x P1 on {cores} cores allows at most {scaled:.1f} CPU-s per host"
-        f" ({100 * scaled / per_host:.0f} % of it) when P1 shrinks with it, {as_is:.1f} were P1 to stay {med['p1']:.1f} s")
+    if HOSTS > 1:  # BENCH_HOSTS=1: no second host to tell its cost
+        per_host = (cpu["p3"]["busy"] - cpu["p1"]["busy"]) / (HOSTS - 1)
+        fixed = cpu["p1"]["busy"] - per_host
+        floor_per_host = (cpu["floorN"]["busy"] - cpu["floor"]["busy"]) / (HOSTS - 1)
+        k = 1.5 * cores * med["p1"] / cpu["p1"]["busy"]
+        as_is = (k * cpu["p1"]["busy"] - fixed) / HOSTS
+        scaled = fixed * (k - 1) / (HOSTS - k) if HOSTS > k else float("inf")
+        lines.append(
+            f"CPU      one more host costs the machine {per_host:.1f} CPU-s (the floor's: {floor_per_host:.1f}), the run"
+            f" itself {fixed:.1f} CPU-s; 1.5x P1 on {cores} cores allows at most {scaled:.1f} CPU-s per host"
+            f" ({100 * scaled / per_host:.0f} % of it) when P1 shrinks with it, {as_is:.1f} were P1 to stay {med['p1']:.1f} s")
     lines.append(f"P2       v2 images already on the host before the upgrade: {'yes' if present else 'no (pulled during it)'}")
     for step, label in (("up", "upgrade v1 -> v2"), ("down", "back to v1")):
         if step in p2:
