@@ -188,11 +188,12 @@ for s in "${scenarios[@]}"; do
   if [[ $r == PASS ]]; then
     passed=$((passed + 1)); results+=("PASS  molecule scenario $s  ($secs s)")
     tail -n 3 "$log"
-  elif [[ $r == STOPPED ]]; then
-    failed=$((failed + 1)); results+=("FAIL  molecule scenario $s  ($secs s, $(tail -n 1 "$log"); log: $log)")
-    tail -n 60 "$log"
   else
-    failed=$((failed + 1)); results+=("FAIL  molecule scenario $s  ($secs s, log: $log)") failed_logs+=("$log")
+    # A stopped scenario says why on its line ("stopped", "not started", the
+    # log's last line); the digest reads the logs of the others.
+    why=
+    if [[ $r == STOPPED ]]; then why="$(tail -n 1 "$log"); "; else failed_logs+=("$log"); fi
+    failed=$((failed + 1)); results+=("FAIL  molecule scenario $s  ($secs s, ${why}log: $log)")
     tail -n 60 "$log"
   fi
 done

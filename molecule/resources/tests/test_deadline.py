@@ -48,3 +48,10 @@ def test_a_deadline_that_is_not_a_time_is_refused():
     done = run([str(RUN_TESTS)], env={"TEST_DEADLINE": "90min"}, timeout=60)
     assert done.returncode == 2
     assert "TEST_DEADLINE: '90min' is not a time" in done.stderr
+
+
+def test_ci_refuses_a_deadline_that_is_not_seconds_before_installing_anything():
+    done = run(["bash", str(ROOT / ".ci/run")], env={"CI_DEADLINE_SECONDS": "86min"}, timeout=30)
+    assert done.returncode == 2
+    assert "CI_DEADLINE_SECONDS: '86min' is not a number of seconds" in done.stderr
+    assert "apt" not in done.stdout + done.stderr
